@@ -1,0 +1,120 @@
+"""airdrops.monitoring: telemetry for airdrop bots, OpenTelemetry underneath.
+
+    from airdrops import monitoring
+    from airdrops.monitoring import metrics
+
+    handle = monitoring.configure("my-bot")            # /metrics on 127.0.0.1:9464, events in ./events
+    with monitoring.track_tx("base", "uniswap", "swap", wallet) as tx:
+        receipt = send_swap(...)
+        tx.set_result(success=receipt.status == 1, tx_hash=..., gas_used=..., gas_price_wei=...)
+    metrics.capital_allocated.set(1250.0, protocol="aave")
+    monitoring.emit("price", token="ETH", price_usd="3012.5", source="pool")
+
+See docs/sdk-guide.md for the five-minute adoption guide.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from airdrops.monitoring import catalog, event_schema, metrics
+from airdrops.monitoring._internal.config import ConfigError
+from airdrops.monitoring._internal.helpers import (
+    Claim,
+    JobRun,
+    Operation,
+    Rebalance,
+    RiskCheck,
+    RpcCall,
+    Transaction,
+    risk_check,
+    rpc_call,
+    track_claim,
+    track_job,
+    track_rebalance,
+    track_tx,
+)
+from airdrops.monitoring._internal.redact import provider_name, redact_url
+from airdrops.monitoring._internal.registry import DEFAULT as _DEFAULT
+from airdrops.monitoring._internal.setup import Handle
+from airdrops.monitoring._internal.setup import configure as _configure
+from airdrops.monitoring._internal.setup import current as _current
+
+
+def configure(
+    service_name: str | None = None,
+    *,
+    bot_id: str | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    disabled: bool | None = None,
+    events_dir: str | None = None,
+    event_file_max_bytes: int | None = None,
+    event_queue_size: int | None = None,
+    wallet_labels: bool | None = None,
+    cardinality_limit: int | None = None,
+    instrument_requests: bool | None = None,
+) -> Handle:
+    """Set up telemetry once, from the bot's entry point; later calls return the same handle.
+
+    Every argument left as None falls back to its environment variable, then its default:
+    `service_name` (OTEL_SERVICE_NAME), `bot_id` (AIRDROPS_BOT_ID, or `bot_id` in
+    OTEL_RESOURCE_ATTRIBUTES), `host` / `port` (OTEL_EXPORTER_PROMETHEUS_HOST / _PORT,
+    127.0.0.1:9464), `disabled` (OTEL_SDK_DISABLED), `events_dir` (AIRDROPS_EVENTS_DIR),
+    `event_file_max_bytes` (AIRDROPS_EVENT_FILE_MAX_BYTES), `event_queue_size`
+    (AIRDROPS_EVENT_QUEUE_SIZE), `wallet_labels` (AIRDROPS_WALLET_LABELS), `cardinality_limit`
+    (AIRDROPS_CARDINALITY_LIMIT), `instrument_requests` (AIRDROPS_INSTRUMENT_REQUESTS).
+
+    A port already in use does not stop the bot: it logs an error, warns, and runs on without
+    an endpoint (`handle.metrics_url` is None, `handle.endpoint_error` says why). A malformed
+    environment variable raises `ConfigError` naming it.
+    """
+    options = {
+        "bot_id": bot_id, "host": host, "port": port, "disabled": disabled, "events_dir": events_dir,
+        "event_file_max_bytes": event_file_max_bytes, "event_queue_size": event_queue_size,
+        "wallet_labels": wallet_labels, "cardinality_limit": cardinality_limit,
+        "instrument_requests": instrument_requests,
+    }
+    return _configure(service_name, **options)
+
+
+def current() -> Handle | None:
+    """The handle of the active configuration, or None before `configure()`."""
+    return _current()
+
+
+def emit(event_type: str, *, ts: datetime | None = None, **fields: Any) -> None:
+    """Write a business event (see `event_schema`) to the event log, off the hot path.
+
+    Never raises: an event that does not fit the schema is logged and counted in
+    `airdrops.sdk.events.dropped{reason="invalid"}`.
+    """
+    _DEFAULT.events.emit(event_type, fields, ts)
+
+
+__all__ = [
+    "Claim",
+    "ConfigError",
+    "Handle",
+    "JobRun",
+    "Operation",
+    "Rebalance",
+    "RiskCheck",
+    "RpcCall",
+    "Transaction",
+    "catalog",
+    "configure",
+    "current",
+    "emit",
+    "event_schema",
+    "metrics",
+    "provider_name",
+    "redact_url",
+    "risk_check",
+    "rpc_call",
+    "track_claim",
+    "track_job",
+    "track_rebalance",
+    "track_tx",
+]

@@ -1,0 +1,178 @@
+"""The event log writer: JSON lines, off the hot path, bounded, rotated, never fatal.
+
+`emit()` only builds a dict and puts it on a bounded queue; a daemon thread serialises and
+writes. Files are never renamed: each rotation starts a new file named
+`<bot_id>-<pid>-<start>-<seq>.jsonl`, so a reader can resume by (file, offset) across rotations.
+Losses (queue full, disk full, invalid event) are counted through `on_drop`, never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from airdrops.monitoring import event_schema
+
+_log = logging.getLogger("airdrops.monitoring")
+_STOP = object()
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal | float):
+        return format(Decimal(str(value)) if isinstance(value, float) else value, "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value
+
+
+class EventLog:
+    """Bounded, asynchronous JSON-lines writer for one process."""
+
+    def __init__(self, queue_size: int, on_drop: Callable[[str], None], on_write: Callable[[str], None]) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        self._on_drop = on_drop
+        self._on_write = on_write
+        self._thread: threading.Thread | None = None
+        self._file: Any = None
+        self._path: Path | None = None
+        self._bot_id = "unconfigured"
+        self._dir: Path | None = None
+        self._max_bytes = 0
+        self._seq = 0
+        self._started = ""
+        self._io_error_logged = False
+        self.enabled = True
+
+    @property
+    def path(self) -> Path | None:
+        """The file being written now (changes on rotation)."""
+        return self._path
+
+    def start(self, directory: str, bot_id: str, max_bytes: int) -> None:
+        """Start writing; events emitted before this were buffered and are written first."""
+        self._dir = Path(directory)
+        self._bot_id = bot_id
+        self._max_bytes = max_bytes
+        self._started = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        self._thread = threading.Thread(target=self._run, name="airdrops-eventlog", daemon=True)
+        self._thread.start()
+
+    def emit(self, event_type: str, fields: dict[str, Any], ts: datetime | None = None) -> None:
+        """Queue one event; returns at once. Invalid or overflowing events are counted as dropped."""
+        if not self.enabled:
+            return
+        record = {"schema": event_schema.SCHEMA, "event_id": uuid.uuid4().hex,
+                  "ts": _jsonable(ts) if ts is not None else _utc_now(), "type": event_type,
+                  "bot_id": self._bot_id}
+        for key, value in fields.items():
+            if value is not None:
+                record[key] = _jsonable(value)
+        problems = event_schema.validate(record)
+        if problems:
+            _log.warning("airdrops: dropped invalid %s event: %s", event_type, "; ".join(problems))
+            self._on_drop("invalid")
+            return
+        try:
+            self._queue.put_nowait(record)
+        except queue.Full:
+            self._on_drop("queue_full")
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until queued events are written (or `timeout` passes)."""
+        deadline = time.monotonic() + timeout
+        while self._thread is not None and self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            pass
+        thread.join(timeout)
+        lost = 0
+        while True:  # whatever the writer could not write in time is lost: count it
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                lost += 1
+        for _ in range(lost):
+            self._on_drop("shutdown")
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            batch = [item]
+            while len(batch) < 512:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(i is _STOP for i in batch)
+            self._write([i for i in batch if i is not _STOP])
+            for _ in batch:
+                self._queue.task_done()
+            if stop:
+                self._close()
+                return
+
+    def _write(self, records: list[dict[str, Any]]) -> None:
+        if not records:
+            return
+        data = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+        try:
+            f = self._current_file()
+            f.write(data)
+            f.flush()
+        except OSError as exc:
+            if not self._io_error_logged:  # once: a full disk would otherwise flood the bot's log
+                _log.error("airdrops: event log write failed (%s); events are being dropped and counted "
+                           "in airdrops_sdk_events_dropped_total{reason=\"io_error\"}", exc)
+                self._io_error_logged = True
+            self._close()
+            for _ in records:
+                self._on_drop("io_error")
+            return
+        self._io_error_logged = False
+        for r in records:
+            self._on_write(r["type"])
+
+    def _current_file(self) -> Any:
+        if self._file is not None and self._file.tell() >= self._max_bytes:
+            self._close()
+            self._seq += 1
+        if self._file is None:
+            assert self._dir is not None
+            self._dir.mkdir(parents=True, exist_ok=True)
+            safe_id = re.sub(r"[^A-Za-z0-9_.@-]", "_", self._bot_id)
+            name = f"{safe_id}-{os.getpid()}-{self._started}-{self._seq:05d}.jsonl"
+            self._path = self._dir / name
+            self._file = open(self._path, "a", encoding="utf-8")  # noqa: SIM115 - kept open across writes
+        return self._file
+
+    def _close(self) -> None:
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass
+            self._file = None

@@ -1,0 +1,326 @@
+"""Catalogue instruments: in-process aggregation, exported as OpenTelemetry metric data.
+
+OTel Python's synchronous instruments cost ~12 us per measurement (attribute hashing, view
+matching, locks). Bots record on hot paths, so catalogue instruments aggregate here, the way
+prometheus_client does (a dict of series, a lock per series), and hand the result to the OTel
+exporter pipeline as standard `opentelemetry.sdk.metrics.export` data at collection time: the
+role OTel's spec calls a MetricProducer. Exported values are the same as OTel's own cumulative
+aggregation would give (tested side by side).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from opentelemetry.sdk.metrics.export import (
+    AggregationTemporality,
+    Gauge,
+    Histogram,
+    HistogramDataPoint,
+    Metric,
+    NumberDataPoint,
+    Sum,
+)
+
+from airdrops.monitoring.catalog import MetricSpec
+
+OVERFLOW_ATTRIBUTE = "otel.metric.overflow"
+_OVERFLOW_KEY: tuple[Any, ...] = ("__overflow__",)
+#: Returned for attribute values outside a closed set.
+OTHER = "other"
+
+
+class Policy:
+    """Settings every instrument of one registry reads (changed by `configure()`)."""
+
+    __slots__ = ("cardinality_limit", "enabled", "on_overflow", "on_rejected", "wallet_labels")
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.wallet_labels = False
+        self.cardinality_limit = 2000
+        self.on_rejected: Any = None  # callable(metric_name) once the SDK's own counters exist
+        self.on_overflow: Any = None
+
+
+class _Series:
+    __slots__ = ("attributes", "lock", "start_ns")
+
+    def __init__(self, attributes: Mapping[str, str]) -> None:
+        self.attributes = dict(attributes)
+        self.lock = threading.Lock()
+        self.start_ns = time.time_ns()
+
+
+class BoundCounter(_Series):
+    """A counter series with its attributes resolved once: the fastest way to record."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, attributes: Mapping[str, str]) -> None:
+        super().__init__(attributes)
+        self.value: float = 0
+
+    def add(self, amount: float = 1) -> None:
+        if amount < 0:  # counters are monotonic; OTel drops negative increments too
+            return
+        with self.lock:
+            self.value += amount
+
+
+class BoundUpDownCounter(_Series):
+    __slots__ = ("value",)
+
+    def __init__(self, attributes: Mapping[str, str]) -> None:
+        super().__init__(attributes)
+        self.value: float = 0
+
+    def add(self, amount: float = 1) -> None:
+        with self.lock:
+            self.value += amount
+
+
+class BoundGauge(_Series):
+    __slots__ = ("value",)
+
+    def __init__(self, attributes: Mapping[str, str]) -> None:
+        super().__init__(attributes)
+        self.value: float = math.nan
+
+    def set(self, value: float) -> None:
+        self.value = value  # a single store is atomic under the GIL
+
+
+class BoundHistogram(_Series):
+    __slots__ = ("bounds", "count", "counts", "max", "min", "sum")
+
+    def __init__(self, attributes: Mapping[str, str], bounds: tuple[float, ...]) -> None:
+        super().__init__(attributes)
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.count = 0
+        self.sum: float = 0
+        self.min = math.inf
+        self.max = -math.inf
+
+    def record(self, value: float) -> None:
+        # bisect_left: a value equal to a bound belongs to that bucket (Prometheus `le`, OTel's rule).
+        i = bisect.bisect_left(self.bounds, value)
+        with self.lock:
+            self.counts[i] += 1
+            self.count += 1
+            self.sum += value
+            if value < self.min:
+                self.min = value
+            if value > self.max:
+                self.max = value
+
+
+class _NoopBound:
+    def add(self, amount: float = 1) -> None:
+        pass
+
+    def set(self, value: float) -> None:
+        pass
+
+    def record(self, value: float) -> None:
+        pass
+
+
+NOOP_BOUND = _NoopBound()
+
+
+class Instrument:
+    """A catalogue metric. Record with attributes as keyword arguments, or `bind()` them once."""
+
+    __slots__ = ("_allowed", "_keys", "_lock", "_policy", "_series", "_unique", "spec")
+
+    def __init__(self, spec: MetricSpec, policy: Policy) -> None:
+        self.spec = spec
+        self._policy = policy
+        self._keys = spec.attribute_keys
+        self._allowed = frozenset(self._keys)
+        self._series: dict[tuple[Any, ...], Any] = {}  # raw attribute values -> series (aliases)
+        self._unique: dict[tuple[Any, ...], Any] = {}  # cleaned attribute values -> series
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def bind(self, **attributes: Any) -> Any:
+        """Resolve attributes once; the returned handle records with no lookups."""
+        if not self._policy.enabled:
+            return NOOP_BOUND
+        return self._get(attributes)
+
+    def _get(self, attributes: dict[str, Any]) -> Any:
+        if attributes.keys() <= self._allowed:
+            series = self._series.get(tuple(attributes.get(k) for k in self._keys))
+            if series is not None:
+                return series
+        return self._create(attributes)
+
+    def _create(self, attributes: dict[str, Any]) -> Any:
+        clean, rejected = self._clean(attributes)
+        if rejected and self._policy.on_rejected is not None:
+            self._policy.on_rejected(self.spec.name)
+        key = tuple(clean.get(k) for k in self._keys)
+        with self._lock:
+            series = self._unique.get(key)
+            if series is None:
+                if len(self._unique) >= self._policy.cardinality_limit:
+                    return self._overflow()
+                series = self._unique[key] = self._new_series(clean)
+            if not rejected:
+                # Alias the raw key so the next call with the same input skips cleaning; inputs
+                # that were rejected take this path every time so each rejection is counted.
+                self._series[tuple(attributes.get(k) for k in self._keys)] = series
+            return series
+
+    def _overflow(self) -> Any:
+        # Caller holds self._lock.
+        if self._policy.on_overflow is not None:
+            self._policy.on_overflow(self.spec.name)
+        series = self._unique.get(_OVERFLOW_KEY)
+        if series is None:
+            series = self._unique[_OVERFLOW_KEY] = self._new_series({OVERFLOW_ATTRIBUTE: "true"})
+        return series
+
+    def _clean(self, attributes: Mapping[str, Any]) -> tuple[dict[str, str], bool]:
+        """Keep catalogue keys (opt-in ones only when enabled), map values outside a closed set."""
+        clean: dict[str, str] = {}
+        rejected = not attributes.keys() <= self._allowed
+        for attr in self.spec.attributes:
+            value = attributes.get(attr.key)
+            if value is None or (attr.opt_in and not self._policy.wallet_labels):
+                continue
+            text = value if isinstance(value, str) else str(value)
+            if attr.values is not None and text not in attr.values:
+                text, rejected = OTHER, True
+            clean[attr.key] = text
+        return clean, rejected
+
+    def _new_series(self, attributes: Mapping[str, str]) -> Any:
+        raise NotImplementedError
+
+    def series(self) -> list[Any]:
+        with self._lock:
+            return list(self._unique.values())
+
+    def reset(self) -> None:
+        """Forget every series (tests use this for a clean slate)."""
+        with self._lock:
+            self._series.clear()
+            self._unique.clear()
+
+    def to_metric(self, now_ns: int) -> Metric | None:
+        raise NotImplementedError
+
+
+class Counter(Instrument):
+    __slots__ = ()
+
+    def add(self, amount: float = 1, **attributes: Any) -> None:
+        """Add a non-negative amount to the series named by `attributes`."""
+        if self._policy.enabled:
+            self._get(attributes).add(amount)
+
+    def _new_series(self, attributes: Mapping[str, str]) -> BoundCounter:
+        return BoundCounter(attributes)
+
+    def to_metric(self, now_ns: int) -> Metric | None:
+        points = [NumberDataPoint(s.attributes, s.start_ns, now_ns, s.value) for s in self.series()]
+        if not points:
+            return None
+        data = Sum(points, AggregationTemporality.CUMULATIVE, is_monotonic=True)
+        return Metric(self.spec.name, self.spec.description, self.spec.unit, data)
+
+
+class UpDownCounter(Instrument):
+    __slots__ = ()
+
+    def add(self, amount: float = 1, **attributes: Any) -> None:
+        if self._policy.enabled:
+            self._get(attributes).add(amount)
+
+    def _new_series(self, attributes: Mapping[str, str]) -> BoundUpDownCounter:
+        return BoundUpDownCounter(attributes)
+
+    def to_metric(self, now_ns: int) -> Metric | None:
+        points = [NumberDataPoint(s.attributes, s.start_ns, now_ns, s.value) for s in self.series()]
+        if not points:
+            return None
+        data = Sum(points, AggregationTemporality.CUMULATIVE, is_monotonic=False)
+        return Metric(self.spec.name, self.spec.description, self.spec.unit, data)
+
+
+class GaugeInstrument(Instrument):
+    __slots__ = ()
+
+    def set(self, value: float, **attributes: Any) -> None:
+        """Set the current value of the series named by `attributes`."""
+        if self._policy.enabled:
+            self._get(attributes).set(value)
+
+    def _new_series(self, attributes: Mapping[str, str]) -> BoundGauge:
+        return BoundGauge(attributes)
+
+    def to_metric(self, now_ns: int) -> Metric | None:
+        points = [
+            NumberDataPoint(s.attributes, s.start_ns, now_ns, s.value)
+            for s in self.series()
+            if not math.isnan(s.value)
+        ]
+        if not points:
+            return None
+        return Metric(self.spec.name, self.spec.description, self.spec.unit, Gauge(points))
+
+
+class HistogramInstrument(Instrument):
+    __slots__ = ()
+
+    def record(self, value: float, **attributes: Any) -> None:
+        """Record one observation (seconds for durations)."""
+        if self._policy.enabled:
+            self._get(attributes).record(value)
+
+    def _new_series(self, attributes: Mapping[str, str]) -> BoundHistogram:
+        return BoundHistogram(attributes, self.spec.buckets or ())
+
+    def to_metric(self, now_ns: int) -> Metric | None:
+        points = []
+        for s in self.series():
+            with s.lock:
+                counts, count, total, lo, hi = list(s.counts), s.count, s.sum, s.min, s.max
+            points.append(HistogramDataPoint(s.attributes, s.start_ns, now_ns, count, total, counts,
+                                             s.bounds, lo, hi))
+        if not points:
+            return None
+        data = Histogram(points, AggregationTemporality.CUMULATIVE)
+        return Metric(self.spec.name, self.spec.description, self.spec.unit, data)
+
+
+_KINDS: dict[str, type[Instrument]] = {
+    "counter": Counter,
+    "updown_counter": UpDownCounter,
+    "gauge": GaugeInstrument,
+    "histogram": HistogramInstrument,
+}
+
+
+def build(spec: MetricSpec, policy: Policy) -> Instrument:
+    return _KINDS[spec.kind](spec, policy)
+
+
+def collect(instruments: Mapping[str, Instrument]) -> Iterator[Metric]:
+    now = time.time_ns()
+    for inst in instruments.values():
+        metric = inst.to_metric(now)
+        if metric is not None:
+            yield metric

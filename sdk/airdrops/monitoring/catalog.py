@@ -1,0 +1,241 @@
+"""The metric catalogue: every metric the airdrops system emits, in one place.
+
+This module is the single source of truth for metric names, instrument kinds, units, help
+text and the attributes each metric accepts. Instruments are built from it
+(`airdrops.monitoring.metrics`), `docs/metrics.md` is generated from it, and the rules and
+dashboards may only name metrics listed here.
+
+    >>> from airdrops.monitoring import catalog
+    >>> spec = catalog.get("airdrops.protocol.tx")
+    >>> spec.kind, spec.prometheus_name
+    ('counter', 'airdrops_protocol_tx_total')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from itertools import groupby
+from typing import Literal
+
+Kind = Literal["counter", "updown_counter", "gauge", "histogram"]
+
+#: Bucket bounds in seconds for RPC calls: sub-millisecond local nodes to slow public RPCs.
+RPC_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+#: Bucket bounds in seconds for scheduler jobs and transactions: a few ms up to a slow block.
+JOB_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+
+OUTCOMES = ("success", "failure")
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """An attribute a metric accepts; `values` closes the set when given."""
+
+    key: str
+    description: str
+    values: tuple[str, ...] | None = None
+    #: Sensitive or unbounded (wallet addresses): exported only when the user opts in.
+    opt_in: bool = False
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    kind: Kind
+    unit: str
+    description: str
+    owner: str
+    attributes: tuple[Attribute, ...] = ()
+    buckets: tuple[float, ...] | None = None
+
+    @property
+    def attribute_keys(self) -> tuple[str, ...]:
+        return tuple(a.key for a in self.attributes)
+
+    @property
+    def prometheus_name(self) -> str:
+        """The name the OTel Prometheus exporter gives this metric (base name for histograms)."""
+        name = re.sub(r"[^a-zA-Z0-9_]", "_", self.name)
+        unit = re.sub(r"\{.*\}", "", self.unit)
+        suffix = {"s": "seconds", "1": "", "By": "bytes"}.get(unit, unit)
+        if suffix and not name.endswith("_" + suffix):
+            name = f"{name}_{suffix}"
+        if self.kind == "counter":
+            name += "_total"
+        return name
+
+
+# Attribute definitions shared by several metrics.
+_CHAIN = Attribute("chain", "Chain name as configured in the bot, e.g. `ethereum`, `arbitrum`, `local`.")
+_PROTOCOL = Attribute("protocol", "Protocol the operation targets, e.g. `uniswap`, `aave`, `stargate`.")
+_ACTION = Attribute("action", "Protocol action.", ("bridge", "swap", "lend", "withdraw", "claim", "approve"))
+_OUTCOME = Attribute("outcome", "Whether the operation succeeded.", OUTCOMES)
+_ERROR_TYPE = Attribute("error_type", "Exception class name or short machine reason of a failure.")
+_JOB = Attribute("job", "Scheduler job name.")
+_AIRDROP = Attribute("airdrop", "Airdrop campaign identifier.")
+_WALLET = Attribute("wallet", "Wallet address. Unbounded: exported only with `wallet_labels=True`.", opt_in=True)
+_TOKEN = Attribute("token", "Token symbol.")
+_RULE = Attribute("rule", "Risk rule name, e.g. `max_exposure_per_protocol`.")
+_METRIC = Attribute("metric", "Name of the catalogue metric concerned.")
+
+_SCHED = "airdrops.scheduler"
+_RISK = "airdrops.risk_management"
+_CAP = "airdrops.capital_allocation"
+_PROTO = "airdrops.protocols"
+_SDK = "airdrops.monitoring"
+
+METRICS: tuple[MetricSpec, ...] = (
+    # Scheduler
+    MetricSpec("airdrops.scheduler.job.runs", "counter", "{run}",
+               "Scheduler job executions, by job and outcome.", _SCHED, (_JOB, _OUTCOME, _ERROR_TYPE)),
+    MetricSpec("airdrops.scheduler.job.duration", "histogram", "s",
+               "Wall-clock duration of scheduler job executions.", _SCHED, (_JOB, _OUTCOME), JOB_BUCKETS),
+    MetricSpec("airdrops.scheduler.job.retries", "counter", "{retry}",
+               "Retries scheduled after a failed job execution.", _SCHED, (_JOB,)),
+    MetricSpec("airdrops.scheduler.job.missed", "counter", "{run}",
+               "Runs skipped because the job was late by more than its interval.", _SCHED, (_JOB,)),
+    MetricSpec("airdrops.scheduler.job.interval", "gauge", "s",
+               "Configured interval between runs of a job.", _SCHED, (_JOB,)),
+    MetricSpec("airdrops.scheduler.job.last_success", "gauge", "s",
+               "Unix time of the job's last successful run.", _SCHED, (_JOB,)),
+    MetricSpec("airdrops.scheduler.queue.depth", "gauge", "{job}",
+               "Jobs due and waiting to run.", _SCHED),
+    # Risk management
+    MetricSpec("airdrops.risk.checks", "counter", "{check}",
+               "Risk rule evaluations, by rule and outcome (`pass` or `breach`).", _RISK,
+               (_RULE, Attribute("outcome", "Result of the check.", ("pass", "breach")))),
+    MetricSpec("airdrops.risk.breaches", "counter", "{breach}",
+               "Risk limit breaches detected, by rule and protocol.", _RISK, (_RULE, _PROTOCOL)),
+    MetricSpec("airdrops.risk.exposure", "gauge", "usd",
+               "Capital exposed to a protocol, in USD.", _RISK, (_PROTOCOL,)),
+    MetricSpec("airdrops.risk.exposure.limit", "gauge", "usd",
+               "Configured exposure limit for a protocol, in USD.", _RISK, (_PROTOCOL,)),
+    MetricSpec("airdrops.risk.drawdown", "gauge", "1",
+               "Portfolio drawdown from its peak value, as a ratio (0.1 = 10%).", _RISK),
+    MetricSpec("airdrops.risk.drawdown.limit", "gauge", "1",
+               "Configured maximum drawdown before the kill switch trips, as a ratio.", _RISK),
+    MetricSpec("airdrops.risk.kill_switch", "gauge", "1",
+               "1 while the kill switch is tripped and the bot refuses new transactions, else 0.", _RISK),
+    # Capital allocation
+    MetricSpec("airdrops.capital.allocated", "gauge", "usd",
+               "Capital deployed in a protocol, in USD.", _CAP, (_PROTOCOL,)),
+    MetricSpec("airdrops.capital.target", "gauge", "usd",
+               "Capital the allocation plan assigns to a protocol, in USD.", _CAP, (_PROTOCOL,)),
+    MetricSpec("airdrops.capital.idle", "gauge", "usd",
+               "Capital assigned to a protocol but not deployed, in USD (`protocol=\"reserve\"` for "
+               "unassigned capital).", _CAP, (_PROTOCOL,)),
+    MetricSpec("airdrops.capital.rebalances", "counter", "{rebalance}",
+               "Rebalancing rounds, by outcome.", _CAP, (_OUTCOME, _ERROR_TYPE)),
+    MetricSpec("airdrops.capital.efficiency", "gauge", "1",
+               "Deployed capital over total capital, as a ratio.", _CAP),
+    # Protocols and chain
+    MetricSpec("airdrops.protocol.tx", "counter", "{tx}",
+               "Transactions sent, by chain, protocol, action and outcome.", _PROTO,
+               (_CHAIN, _PROTOCOL, _ACTION, _OUTCOME, _ERROR_TYPE)),
+    MetricSpec("airdrops.protocol.tx.duration", "histogram", "s",
+               "Time from sending a transaction to its receipt.", _PROTO,
+               (_CHAIN, _PROTOCOL, _ACTION, _OUTCOME), JOB_BUCKETS),
+    MetricSpec("airdrops.protocol.gas.used", "counter", "{gas}",
+               "Gas consumed by transactions, reverted ones included.", _PROTO, (_CHAIN, _PROTOCOL, _ACTION)),
+    MetricSpec("airdrops.protocol.gas.cost.native", "counter", "{native}",
+               "Transaction fees paid, in the chain's native token.", _PROTO, (_CHAIN, _PROTOCOL, _ACTION)),
+    MetricSpec("airdrops.protocol.gas.cost", "counter", "usd",
+               "Transaction fees paid, in USD at the time of the transaction.", _PROTO,
+               (_CHAIN, _PROTOCOL, _ACTION)),
+    MetricSpec("airdrops.rpc.request.duration", "histogram", "s",
+               "JSON-RPC request duration, by provider, method and outcome.", _PROTO,
+               (Attribute("provider", "RPC provider name (never the URL, which may hold a key)."),
+                Attribute("method", "JSON-RPC method, e.g. `eth_sendRawTransaction`."), _OUTCOME), RPC_BUCKETS),
+    MetricSpec("airdrops.rpc.request.errors", "counter", "{error}",
+               "Failed JSON-RPC requests, by provider, method and error type.", _PROTO,
+               (Attribute("provider", "RPC provider name."), Attribute("method", "JSON-RPC method."), _ERROR_TYPE)),
+    MetricSpec("airdrops.claim.attempts", "counter", "{claim}",
+               "Airdrop claim attempts, by outcome and failure reason.", _PROTO,
+               (_CHAIN, _PROTOCOL, _AIRDROP, _OUTCOME,
+                Attribute("reason", "Why a claim failed.",
+                          ("none", "not_eligible", "already_claimed", "reverted", "rpc_error",
+                           "insufficient_funds", "kill_switch", "other")))),
+    MetricSpec("airdrops.claim.value", "counter", "usd",
+               "Value of claimed airdrop tokens at claim time, in USD.", _PROTO, (_CHAIN, _PROTOCOL, _AIRDROP)),
+    MetricSpec("airdrops.wallet.balance", "gauge", "usd",
+               "Wallet holdings valued in USD, by chain and token.", _PROTO, (_CHAIN, _TOKEN, _WALLET)),
+    MetricSpec("airdrops.portfolio.value", "gauge", "usd",
+               "Total value of all wallets, in USD.", _PROTO),
+    # The SDK's own health
+    MetricSpec("airdrops.sdk.events.written", "counter", "{event}",
+               "Events written to the event log, by type.", _SDK, (Attribute("type", "Event type."),)),
+    MetricSpec("airdrops.sdk.events.dropped", "counter", "{event}",
+               "Events lost, by reason: queue full, I/O error (disk full), or invalid.", _SDK,
+               (Attribute("reason", "Why the event was lost.", ("queue_full", "io_error", "invalid", "shutdown")),)),
+    MetricSpec("airdrops.sdk.attributes.rejected", "counter", "{attribute}",
+               "Attributes dropped because the catalogue does not declare them or their value is "
+               "outside the declared set.", _SDK, (_METRIC,)),
+    MetricSpec("airdrops.sdk.cardinality.overflow", "counter", "{measurement}",
+               "Measurements folded into the overflow series because a metric hit its series limit.",
+               _SDK, (_METRIC,)),
+)
+
+_BY_NAME = {m.name: m for m in METRICS}
+
+
+def get(name: str) -> MetricSpec:
+    """The catalogue entry for an OTel metric name; KeyError if it is not catalogued."""
+    return _BY_NAME[name]
+
+
+def prometheus_names() -> dict[str, MetricSpec]:
+    """Every exported Prometheus series name (with histogram suffixes) mapped to its entry."""
+    out: dict[str, MetricSpec] = {}
+    for spec in METRICS:
+        base = spec.prometheus_name
+        names = [f"{base}_bucket", f"{base}_sum", f"{base}_count"] if spec.kind == "histogram" else [base]
+        for n in names:
+            out[n] = spec
+    return out
+
+
+def to_json() -> str:
+    """The catalogue as JSON, with the exported Prometheus name of each metric."""
+    return json.dumps(
+        [{**asdict(m), "prometheus_name": m.prometheus_name} for m in METRICS], indent=2
+    )
+
+
+def to_markdown() -> str:
+    """The catalogue as the Markdown page `docs/metrics.md`."""
+    lines = [
+        "# Metric catalogue",
+        "",
+        "Generated from `airdrops.monitoring.catalog` by `airdrops metrics catalog --format md`;",
+        "do not edit by hand (a test fails when this file drifts from the code).",
+        "",
+        "Every series also carries `bot_id`. Attributes marked *opt-in* are dropped unless the bot",
+        "calls `configure(wallet_labels=True)`.",
+        "",
+    ]
+    for owner, specs in groupby(METRICS, key=lambda m: m.owner):
+        lines += [f"## `{owner}`", "", "| Metric | Prometheus | Kind | Unit | Attributes | Description |",
+                  "|---|---|---|---|---|---|"]
+        for m in specs:
+            attrs = ", ".join(_attr_md(a) for a in m.attributes) or "-"
+            lines.append(f"| `{m.name}` | `{m.prometheus_name}` | {m.kind} | `{m.unit}` | {attrs} | {m.description} |")
+        lines.append("")
+    lines += ["## Histogram buckets (seconds)", ""]
+    lines += [f"- RPC calls: {', '.join(map(str, RPC_BUCKETS))}",
+              f"- Jobs and transactions: {', '.join(map(str, JOB_BUCKETS))}", ""]
+    return "\n".join(lines)
+
+
+def _attr_md(a: Attribute) -> str:
+    text = f"`{a.key}`"
+    if a.values:
+        text += " (" + "/".join(a.values) + ")"
+    if a.opt_in:
+        text += " *opt-in*"
+    return text
+
+
+__all__ = ["JOB_BUCKETS", "METRICS", "RPC_BUCKETS", "Attribute", "MetricSpec", "get", "prometheus_names",
+           "to_json", "to_markdown"]
