@@ -37,9 +37,7 @@ from airdrops.monitoring._internal.helpers import (
 )
 from airdrops.monitoring._internal.redact import provider_name, redact_url
 from airdrops.monitoring._internal.registry import DEFAULT as _DEFAULT
-from airdrops.monitoring._internal.setup import Handle
-from airdrops.monitoring._internal.setup import configure as _configure
-from airdrops.monitoring._internal.setup import current as _current
+from airdrops.monitoring._internal.setup import Handle, configure as _configure, current as _current
 
 
 def configure(
@@ -71,9 +69,15 @@ def configure(
     environment variable raises `ConfigError` naming it.
     """
     options = {
-        "bot_id": bot_id, "host": host, "port": port, "disabled": disabled, "events_dir": events_dir,
-        "event_file_max_bytes": event_file_max_bytes, "event_queue_size": event_queue_size,
-        "wallet_labels": wallet_labels, "cardinality_limit": cardinality_limit,
+        "bot_id": bot_id,
+        "host": host,
+        "port": port,
+        "disabled": disabled,
+        "events_dir": events_dir,
+        "event_file_max_bytes": event_file_max_bytes,
+        "event_queue_size": event_queue_size,
+        "wallet_labels": wallet_labels,
+        "cardinality_limit": cardinality_limit,
         "instrument_requests": instrument_requests,
     }
     return _configure(service_name, **options)

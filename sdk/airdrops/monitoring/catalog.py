@@ -88,93 +88,263 @@ _SDK = "airdrops.monitoring"
 
 METRICS: tuple[MetricSpec, ...] = (
     # Scheduler
-    MetricSpec("airdrops.scheduler.job.runs", "counter", "{run}",
-               "Scheduler job executions, by job and outcome.", _SCHED, (_JOB, _OUTCOME, _ERROR_TYPE)),
-    MetricSpec("airdrops.scheduler.job.duration", "histogram", "s",
-               "Wall-clock duration of scheduler job executions.", _SCHED, (_JOB, _OUTCOME), JOB_BUCKETS),
-    MetricSpec("airdrops.scheduler.job.retries", "counter", "{retry}",
-               "Retries scheduled after a failed job execution.", _SCHED, (_JOB,)),
-    MetricSpec("airdrops.scheduler.job.missed", "counter", "{run}",
-               "Runs skipped because the job was late by more than its interval.", _SCHED, (_JOB,)),
-    MetricSpec("airdrops.scheduler.job.interval", "gauge", "s",
-               "Configured interval between runs of a job.", _SCHED, (_JOB,)),
-    MetricSpec("airdrops.scheduler.job.last_success", "gauge", "s",
-               "Unix time of the job's last successful run.", _SCHED, (_JOB,)),
-    MetricSpec("airdrops.scheduler.queue.depth", "gauge", "{job}",
-               "Jobs due and waiting to run.", _SCHED),
+    MetricSpec(
+        "airdrops.scheduler.job.runs",
+        "counter",
+        "{run}",
+        "Scheduler job executions, by job and outcome.",
+        _SCHED,
+        (_JOB, _OUTCOME, _ERROR_TYPE),
+    ),
+    MetricSpec(
+        "airdrops.scheduler.job.duration",
+        "histogram",
+        "s",
+        "Wall-clock duration of scheduler job executions.",
+        _SCHED,
+        (_JOB, _OUTCOME),
+        JOB_BUCKETS,
+    ),
+    MetricSpec(
+        "airdrops.scheduler.job.retries",
+        "counter",
+        "{retry}",
+        "Retries scheduled after a failed job execution.",
+        _SCHED,
+        (_JOB,),
+    ),
+    MetricSpec(
+        "airdrops.scheduler.job.missed",
+        "counter",
+        "{run}",
+        "Runs skipped because the job was late by more than its interval.",
+        _SCHED,
+        (_JOB,),
+    ),
+    MetricSpec(
+        "airdrops.scheduler.job.interval", "gauge", "s", "Configured interval between runs of a job.", _SCHED, (_JOB,)
+    ),
+    MetricSpec(
+        "airdrops.scheduler.job.last_success",
+        "gauge",
+        "s",
+        "Unix time of the job's last successful run.",
+        _SCHED,
+        (_JOB,),
+    ),
+    MetricSpec("airdrops.scheduler.queue.depth", "gauge", "{job}", "Jobs due and waiting to run.", _SCHED),
     # Risk management
-    MetricSpec("airdrops.risk.checks", "counter", "{check}",
-               "Risk rule evaluations, by rule and outcome (`pass` or `breach`).", _RISK,
-               (_RULE, Attribute("outcome", "Result of the check.", ("pass", "breach")))),
-    MetricSpec("airdrops.risk.breaches", "counter", "{breach}",
-               "Risk limit breaches detected, by rule and protocol.", _RISK, (_RULE, _PROTOCOL)),
-    MetricSpec("airdrops.risk.exposure", "gauge", "usd",
-               "Capital exposed to a protocol, in USD.", _RISK, (_PROTOCOL,)),
-    MetricSpec("airdrops.risk.exposure.limit", "gauge", "usd",
-               "Configured exposure limit for a protocol, in USD.", _RISK, (_PROTOCOL,)),
-    MetricSpec("airdrops.risk.drawdown", "gauge", "1",
-               "Portfolio drawdown from its peak value, as a ratio (0.1 = 10%).", _RISK),
-    MetricSpec("airdrops.risk.drawdown.limit", "gauge", "1",
-               "Configured maximum drawdown before the kill switch trips, as a ratio.", _RISK),
-    MetricSpec("airdrops.risk.kill_switch", "gauge", "1",
-               "1 while the kill switch is tripped and the bot refuses new transactions, else 0.", _RISK),
+    MetricSpec(
+        "airdrops.risk.checks",
+        "counter",
+        "{check}",
+        "Risk rule evaluations, by rule and outcome (`pass` or `breach`).",
+        _RISK,
+        (_RULE, Attribute("outcome", "Result of the check.", ("pass", "breach"))),
+    ),
+    MetricSpec(
+        "airdrops.risk.breaches",
+        "counter",
+        "{breach}",
+        "Risk limit breaches detected, by rule and protocol.",
+        _RISK,
+        (_RULE, _PROTOCOL),
+    ),
+    MetricSpec("airdrops.risk.exposure", "gauge", "usd", "Capital exposed to a protocol, in USD.", _RISK, (_PROTOCOL,)),
+    MetricSpec(
+        "airdrops.risk.exposure.limit",
+        "gauge",
+        "usd",
+        "Configured exposure limit for a protocol, in USD.",
+        _RISK,
+        (_PROTOCOL,),
+    ),
+    MetricSpec(
+        "airdrops.risk.drawdown", "gauge", "1", "Portfolio drawdown from its peak value, as a ratio (0.1 = 10%).", _RISK
+    ),
+    MetricSpec(
+        "airdrops.risk.drawdown.limit",
+        "gauge",
+        "1",
+        "Configured maximum drawdown before the kill switch trips, as a ratio.",
+        _RISK,
+    ),
+    MetricSpec(
+        "airdrops.risk.kill_switch",
+        "gauge",
+        "1",
+        "1 while the kill switch is tripped and the bot refuses new transactions, else 0.",
+        _RISK,
+    ),
     # Capital allocation
-    MetricSpec("airdrops.capital.allocated", "gauge", "usd",
-               "Capital deployed in a protocol, in USD.", _CAP, (_PROTOCOL,)),
-    MetricSpec("airdrops.capital.target", "gauge", "usd",
-               "Capital the allocation plan assigns to a protocol, in USD.", _CAP, (_PROTOCOL,)),
-    MetricSpec("airdrops.capital.idle", "gauge", "usd",
-               "Capital assigned to a protocol but not deployed, in USD (`protocol=\"reserve\"` for "
-               "unassigned capital).", _CAP, (_PROTOCOL,)),
-    MetricSpec("airdrops.capital.rebalances", "counter", "{rebalance}",
-               "Rebalancing rounds, by outcome.", _CAP, (_OUTCOME, _ERROR_TYPE)),
-    MetricSpec("airdrops.capital.efficiency", "gauge", "1",
-               "Deployed capital over total capital, as a ratio.", _CAP),
+    MetricSpec(
+        "airdrops.capital.allocated", "gauge", "usd", "Capital deployed in a protocol, in USD.", _CAP, (_PROTOCOL,)
+    ),
+    MetricSpec(
+        "airdrops.capital.target",
+        "gauge",
+        "usd",
+        "Capital the allocation plan assigns to a protocol, in USD.",
+        _CAP,
+        (_PROTOCOL,),
+    ),
+    MetricSpec(
+        "airdrops.capital.idle",
+        "gauge",
+        "usd",
+        'Capital assigned to a protocol but not deployed, in USD (`protocol="reserve"` for unassigned capital).',
+        _CAP,
+        (_PROTOCOL,),
+    ),
+    MetricSpec(
+        "airdrops.capital.rebalances",
+        "counter",
+        "{rebalance}",
+        "Rebalancing rounds, by outcome.",
+        _CAP,
+        (_OUTCOME, _ERROR_TYPE),
+    ),
+    MetricSpec("airdrops.capital.efficiency", "gauge", "1", "Deployed capital over total capital, as a ratio.", _CAP),
     # Protocols and chain
-    MetricSpec("airdrops.protocol.tx", "counter", "{tx}",
-               "Transactions sent, by chain, protocol, action and outcome.", _PROTO,
-               (_CHAIN, _PROTOCOL, _ACTION, _OUTCOME, _ERROR_TYPE)),
-    MetricSpec("airdrops.protocol.tx.duration", "histogram", "s",
-               "Time from sending a transaction to its receipt.", _PROTO,
-               (_CHAIN, _PROTOCOL, _ACTION, _OUTCOME), JOB_BUCKETS),
-    MetricSpec("airdrops.protocol.gas.used", "counter", "{gas}",
-               "Gas consumed by transactions, reverted ones included.", _PROTO, (_CHAIN, _PROTOCOL, _ACTION)),
-    MetricSpec("airdrops.protocol.gas.cost.native", "counter", "{native}",
-               "Transaction fees paid, in the chain's native token.", _PROTO, (_CHAIN, _PROTOCOL, _ACTION)),
-    MetricSpec("airdrops.protocol.gas.cost", "counter", "usd",
-               "Transaction fees paid, in USD at the time of the transaction.", _PROTO,
-               (_CHAIN, _PROTOCOL, _ACTION)),
-    MetricSpec("airdrops.rpc.request.duration", "histogram", "s",
-               "JSON-RPC request duration, by provider, method and outcome.", _PROTO,
-               (Attribute("provider", "RPC provider name (never the URL, which may hold a key)."),
-                Attribute("method", "JSON-RPC method, e.g. `eth_sendRawTransaction`."), _OUTCOME), RPC_BUCKETS),
-    MetricSpec("airdrops.rpc.request.errors", "counter", "{error}",
-               "Failed JSON-RPC requests, by provider, method and error type.", _PROTO,
-               (Attribute("provider", "RPC provider name."), Attribute("method", "JSON-RPC method."), _ERROR_TYPE)),
-    MetricSpec("airdrops.claim.attempts", "counter", "{claim}",
-               "Airdrop claim attempts, by outcome and failure reason.", _PROTO,
-               (_CHAIN, _PROTOCOL, _AIRDROP, _OUTCOME,
-                Attribute("reason", "Why a claim failed.",
-                          ("none", "not_eligible", "already_claimed", "reverted", "rpc_error",
-                           "insufficient_funds", "kill_switch", "other")))),
-    MetricSpec("airdrops.claim.value", "counter", "usd",
-               "Value of claimed airdrop tokens at claim time, in USD.", _PROTO, (_CHAIN, _PROTOCOL, _AIRDROP)),
-    MetricSpec("airdrops.wallet.balance", "gauge", "usd",
-               "Wallet holdings valued in USD, by chain and token.", _PROTO, (_CHAIN, _TOKEN, _WALLET)),
-    MetricSpec("airdrops.portfolio.value", "gauge", "usd",
-               "Total value of all wallets, in USD.", _PROTO),
+    MetricSpec(
+        "airdrops.protocol.tx",
+        "counter",
+        "{tx}",
+        "Transactions sent, by chain, protocol, action and outcome.",
+        _PROTO,
+        (_CHAIN, _PROTOCOL, _ACTION, _OUTCOME, _ERROR_TYPE),
+    ),
+    MetricSpec(
+        "airdrops.protocol.tx.duration",
+        "histogram",
+        "s",
+        "Time from sending a transaction to its receipt.",
+        _PROTO,
+        (_CHAIN, _PROTOCOL, _ACTION, _OUTCOME),
+        JOB_BUCKETS,
+    ),
+    MetricSpec(
+        "airdrops.protocol.gas.used",
+        "counter",
+        "{gas}",
+        "Gas consumed by transactions, reverted ones included.",
+        _PROTO,
+        (_CHAIN, _PROTOCOL, _ACTION),
+    ),
+    MetricSpec(
+        "airdrops.protocol.gas.cost.native",
+        "counter",
+        "{native}",
+        "Transaction fees paid, in the chain's native token.",
+        _PROTO,
+        (_CHAIN, _PROTOCOL, _ACTION),
+    ),
+    MetricSpec(
+        "airdrops.protocol.gas.cost",
+        "counter",
+        "usd",
+        "Transaction fees paid, in USD at the time of the transaction.",
+        _PROTO,
+        (_CHAIN, _PROTOCOL, _ACTION),
+    ),
+    MetricSpec(
+        "airdrops.rpc.request.duration",
+        "histogram",
+        "s",
+        "JSON-RPC request duration, by provider, method and outcome.",
+        _PROTO,
+        (
+            Attribute("provider", "RPC provider name (never the URL, which may hold a key)."),
+            Attribute("method", "JSON-RPC method, e.g. `eth_sendRawTransaction`."),
+            _OUTCOME,
+        ),
+        RPC_BUCKETS,
+    ),
+    MetricSpec(
+        "airdrops.rpc.request.errors",
+        "counter",
+        "{error}",
+        "Failed JSON-RPC requests, by provider, method and error type.",
+        _PROTO,
+        (Attribute("provider", "RPC provider name."), Attribute("method", "JSON-RPC method."), _ERROR_TYPE),
+    ),
+    MetricSpec(
+        "airdrops.claim.attempts",
+        "counter",
+        "{claim}",
+        "Airdrop claim attempts, by outcome and failure reason.",
+        _PROTO,
+        (
+            _CHAIN,
+            _PROTOCOL,
+            _AIRDROP,
+            _OUTCOME,
+            Attribute(
+                "reason",
+                "Why a claim failed.",
+                (
+                    "none",
+                    "not_eligible",
+                    "already_claimed",
+                    "reverted",
+                    "rpc_error",
+                    "insufficient_funds",
+                    "kill_switch",
+                    "other",
+                ),
+            ),
+        ),
+    ),
+    MetricSpec(
+        "airdrops.claim.value",
+        "counter",
+        "usd",
+        "Value of claimed airdrop tokens at claim time, in USD.",
+        _PROTO,
+        (_CHAIN, _PROTOCOL, _AIRDROP),
+    ),
+    MetricSpec(
+        "airdrops.wallet.balance",
+        "gauge",
+        "usd",
+        "Wallet holdings valued in USD, by chain and token.",
+        _PROTO,
+        (_CHAIN, _TOKEN, _WALLET),
+    ),
+    MetricSpec("airdrops.portfolio.value", "gauge", "usd", "Total value of all wallets, in USD.", _PROTO),
     # The SDK's own health
-    MetricSpec("airdrops.sdk.events.written", "counter", "{event}",
-               "Events written to the event log, by type.", _SDK, (Attribute("type", "Event type."),)),
-    MetricSpec("airdrops.sdk.events.dropped", "counter", "{event}",
-               "Events lost, by reason: queue full, I/O error (disk full), or invalid.", _SDK,
-               (Attribute("reason", "Why the event was lost.", ("queue_full", "io_error", "invalid", "shutdown")),)),
-    MetricSpec("airdrops.sdk.attributes.rejected", "counter", "{attribute}",
-               "Attributes dropped because the catalogue does not declare them or their value is "
-               "outside the declared set.", _SDK, (_METRIC,)),
-    MetricSpec("airdrops.sdk.cardinality.overflow", "counter", "{measurement}",
-               "Measurements folded into the overflow series because a metric hit its series limit.",
-               _SDK, (_METRIC,)),
+    MetricSpec(
+        "airdrops.sdk.events.written",
+        "counter",
+        "{event}",
+        "Events written to the event log, by type.",
+        _SDK,
+        (Attribute("type", "Event type."),),
+    ),
+    MetricSpec(
+        "airdrops.sdk.events.dropped",
+        "counter",
+        "{event}",
+        "Events lost, by reason: queue full, I/O error (disk full), or invalid.",
+        _SDK,
+        (Attribute("reason", "Why the event was lost.", ("queue_full", "io_error", "invalid", "shutdown")),),
+    ),
+    MetricSpec(
+        "airdrops.sdk.attributes.rejected",
+        "counter",
+        "{attribute}",
+        "Attributes dropped because the catalogue does not declare them or their value is outside the declared set.",
+        _SDK,
+        (_METRIC,),
+    ),
+    MetricSpec(
+        "airdrops.sdk.cardinality.overflow",
+        "counter",
+        "{measurement}",
+        "Measurements folded into the overflow series because a metric hit its series limit.",
+        _SDK,
+        (_METRIC,),
+    ),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}
@@ -198,9 +368,7 @@ def prometheus_names() -> dict[str, MetricSpec]:
 
 def to_json() -> str:
     """The catalogue as JSON, with the exported Prometheus name of each metric."""
-    return json.dumps(
-        [{**asdict(m), "prometheus_name": m.prometheus_name} for m in METRICS], indent=2
-    )
+    return json.dumps([{**asdict(m), "prometheus_name": m.prometheus_name} for m in METRICS], indent=2)
 
 
 def to_markdown() -> str:
@@ -216,15 +384,22 @@ def to_markdown() -> str:
         "",
     ]
     for owner, specs in groupby(METRICS, key=lambda m: m.owner):
-        lines += [f"## `{owner}`", "", "| Metric | Prometheus | Kind | Unit | Attributes | Description |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"## `{owner}`",
+            "",
+            "| Metric | Prometheus | Kind | Unit | Attributes | Description |",
+            "|---|---|---|---|---|---|",
+        ]
         for m in specs:
             attrs = ", ".join(_attr_md(a) for a in m.attributes) or "-"
             lines.append(f"| `{m.name}` | `{m.prometheus_name}` | {m.kind} | `{m.unit}` | {attrs} | {m.description} |")
         lines.append("")
     lines += ["## Histogram buckets (seconds)", ""]
-    lines += [f"- RPC calls: {', '.join(map(str, RPC_BUCKETS))}",
-              f"- Jobs and transactions: {', '.join(map(str, JOB_BUCKETS))}", ""]
+    lines += [
+        f"- RPC calls: {', '.join(map(str, RPC_BUCKETS))}",
+        f"- Jobs and transactions: {', '.join(map(str, JOB_BUCKETS))}",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -237,5 +412,14 @@ def _attr_md(a: Attribute) -> str:
     return text
 
 
-__all__ = ["JOB_BUCKETS", "METRICS", "RPC_BUCKETS", "Attribute", "MetricSpec", "get", "prometheus_names",
-           "to_json", "to_markdown"]
+__all__ = [
+    "JOB_BUCKETS",
+    "METRICS",
+    "RPC_BUCKETS",
+    "Attribute",
+    "MetricSpec",
+    "get",
+    "prometheus_names",
+    "to_json",
+    "to_markdown",
+]

@@ -170,14 +170,28 @@ def _check(f: Field, value: Any) -> str | None:
 
 
 def to_json() -> str:
-    return json.dumps({"schema": SCHEMA, "envelope": [f.__dict__ for f in ENVELOPE],
-                       "types": {t: [f.__dict__ for f in fs] for t, fs in EVENT_TYPES.items()}}, indent=2)
+    return json.dumps(
+        {
+            "schema": SCHEMA,
+            "envelope": [f.__dict__ for f in ENVELOPE],
+            "types": {t: [f.__dict__ for f in fs] for t, fs in EVENT_TYPES.items()},
+        },
+        indent=2,
+    )
 
 
 def to_markdown() -> str:
-    lines = ["# Event schema", "", f"Schema version `{SCHEMA}`. Generated from `airdrops.monitoring.event_schema`;",
-             "do not edit by hand.", "", "## Envelope (every event)", "", "| Field | Kind | Description |",
-             "|---|---|---|"]
+    lines = [
+        "# Event schema",
+        "",
+        f"Schema version `{SCHEMA}`. Generated from `airdrops.monitoring.event_schema`;",
+        "do not edit by hand.",
+        "",
+        "## Envelope (every event)",
+        "",
+        "| Field | Kind | Description |",
+        "|---|---|---|",
+    ]
     lines += [f"| `{f.name}` | {f.kind} | {f.description} |" for f in ENVELOPE]
     for t, fs in EVENT_TYPES.items():
         lines += ["", f"## `{t}`", "", "| Field | Kind | Required | Description |", "|---|---|---|---|"]

@@ -46,30 +46,79 @@ class ConfigParam:
 
 
 PARAMS: tuple[ConfigParam, ...] = (
-    ConfigParam("service_name", "OTEL_SERVICE_NAME", "airdrops-bot", str,
-                "Service name of the bot (OTel resource `service.name`)."),
-    ConfigParam("bot_id", "AIRDROPS_BOT_ID", None, str,
-                "Identity carried by every series as the `bot_id` label and by every event. "
-                "Default: `<service_name>@<hostname>`; also read from `OTEL_RESOURCE_ATTRIBUTES=bot_id=...`."),
-    ConfigParam("disabled", "OTEL_SDK_DISABLED", False, _bool,
-                "Turn the SDK off: instruments become no-ops, no endpoint, no event file."),
-    ConfigParam("host", "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1", str,
-                "Address the `/metrics` endpoint binds to."),
-    ConfigParam("port", "OTEL_EXPORTER_PROMETHEUS_PORT", 9464, _port,
-                "Port of the `/metrics` endpoint; 0 picks a free port (see `handle.metrics_url`). "
-                "Give each bot process on a host its own port."),
-    ConfigParam("events_dir", "AIRDROPS_EVENTS_DIR", "events", str,
-                "Directory of the JSON-lines event log; empty string disables the event log."),
-    ConfigParam("event_file_max_bytes", "AIRDROPS_EVENT_FILE_MAX_BYTES", 64 * 1024 * 1024, _positive,
-                "Size at which the event log rotates to a new file."),
-    ConfigParam("event_queue_size", "AIRDROPS_EVENT_QUEUE_SIZE", 10_000, _positive,
-                "Events buffered in memory before new ones are dropped (and counted)."),
-    ConfigParam("wallet_labels", "AIRDROPS_WALLET_LABELS", False, _bool,
-                "Export wallet addresses as the `wallet` label (unbounded cardinality; off by default)."),
-    ConfigParam("cardinality_limit", "AIRDROPS_CARDINALITY_LIMIT", 2000, _positive,
-                "Series per metric before new attribute sets fold into the overflow series."),
-    ConfigParam("instrument_requests", "AIRDROPS_INSTRUMENT_REQUESTS", True, _bool,
-                "Instrument the `requests` library (RPC over HTTP), with keys redacted from URLs."),
+    ConfigParam(
+        "service_name",
+        "OTEL_SERVICE_NAME",
+        "airdrops-bot",
+        str,
+        "Service name of the bot (OTel resource `service.name`).",
+    ),
+    ConfigParam(
+        "bot_id",
+        "AIRDROPS_BOT_ID",
+        None,
+        str,
+        "Identity carried by every series as the `bot_id` label and by every event. "
+        "Default: `<service_name>@<hostname>`; also read from `OTEL_RESOURCE_ATTRIBUTES=bot_id=...`.",
+    ),
+    ConfigParam(
+        "disabled",
+        "OTEL_SDK_DISABLED",
+        False,
+        _bool,
+        "Turn the SDK off: instruments become no-ops, no endpoint, no event file.",
+    ),
+    ConfigParam("host", "OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1", str, "Address the `/metrics` endpoint binds to."),
+    ConfigParam(
+        "port",
+        "OTEL_EXPORTER_PROMETHEUS_PORT",
+        9464,
+        _port,
+        "Port of the `/metrics` endpoint; 0 picks a free port (see `handle.metrics_url`). "
+        "Give each bot process on a host its own port.",
+    ),
+    ConfigParam(
+        "events_dir",
+        "AIRDROPS_EVENTS_DIR",
+        "events",
+        str,
+        "Directory of the JSON-lines event log; empty string disables the event log.",
+    ),
+    ConfigParam(
+        "event_file_max_bytes",
+        "AIRDROPS_EVENT_FILE_MAX_BYTES",
+        64 * 1024 * 1024,
+        _positive,
+        "Size at which the event log rotates to a new file.",
+    ),
+    ConfigParam(
+        "event_queue_size",
+        "AIRDROPS_EVENT_QUEUE_SIZE",
+        10_000,
+        _positive,
+        "Events buffered in memory before new ones are dropped (and counted).",
+    ),
+    ConfigParam(
+        "wallet_labels",
+        "AIRDROPS_WALLET_LABELS",
+        False,
+        _bool,
+        "Export wallet addresses as the `wallet` label (unbounded cardinality; off by default).",
+    ),
+    ConfigParam(
+        "cardinality_limit",
+        "AIRDROPS_CARDINALITY_LIMIT",
+        2000,
+        _positive,
+        "Series per metric before new attribute sets fold into the overflow series.",
+    ),
+    ConfigParam(
+        "instrument_requests",
+        "AIRDROPS_INSTRUMENT_REQUESTS",
+        True,
+        _bool,
+        "Instrument the `requests` library (RPC over HTTP), with keys redacted from URLs.",
+    ),
 )
 
 

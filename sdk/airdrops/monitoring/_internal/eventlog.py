@@ -8,6 +8,7 @@ Losses (queue full, disk full, invalid event) are counted through `on_drop`, nev
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -54,14 +55,21 @@ class EventLog:
         self._dir: Path | None = None
         self._max_bytes = 0
         self._seq = 0
+        self._size = 0
         self._started = ""
         self._io_error_logged = False
+        self._capture: list[dict[str, Any]] | None = None
         self.enabled = True
 
     @property
     def path(self) -> Path | None:
         """The file being written now (changes on rotation)."""
         return self._path
+
+    def capture(self, records: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        """Send events to `records` instead of the file (None restores the file); returns the old list."""
+        previous, self._capture = self._capture, records
+        return previous
 
     def start(self, directory: str, bot_id: str, max_bytes: int) -> None:
         """Start writing; events emitted before this were buffered and are written first."""
@@ -76,9 +84,13 @@ class EventLog:
         """Queue one event; returns at once. Invalid or overflowing events are counted as dropped."""
         if not self.enabled:
             return
-        record = {"schema": event_schema.SCHEMA, "event_id": uuid.uuid4().hex,
-                  "ts": _jsonable(ts) if ts is not None else _utc_now(), "type": event_type,
-                  "bot_id": self._bot_id}
+        record = {
+            "schema": event_schema.SCHEMA,
+            "event_id": uuid.uuid4().hex,
+            "ts": _jsonable(ts) if ts is not None else _utc_now(),
+            "type": event_type,
+            "bot_id": self._bot_id,
+        }
         for key, value in fields.items():
             if value is not None:
                 record[key] = _jsonable(value)
@@ -86,6 +98,9 @@ class EventLog:
         if problems:
             _log.warning("airdrops: dropped invalid %s event: %s", event_type, "; ".join(problems))
             self._on_drop("invalid")
+            return
+        if self._capture is not None:
+            self._capture.append(record)
             return
         try:
             self._queue.put_nowait(record)
@@ -102,10 +117,8 @@ class EventLog:
         thread, self._thread = self._thread, None
         if thread is None:
             return
-        try:
+        with contextlib.suppress(queue.Full):
             self._queue.put(_STOP, timeout=timeout)
-        except queue.Full:
-            pass
         thread.join(timeout)
         lost = 0
         while True:  # whatever the writer could not write in time is lost: count it
@@ -136,30 +149,51 @@ class EventLog:
                 return
 
     def _write(self, records: list[dict[str, Any]]) -> None:
-        if not records:
+        pending: list[dict[str, Any]] = []  # written to the current file but not yet flushed
+        for r in records:
+            if self._file is not None and self._size >= self._max_bytes:
+                self._commit(pending)
+                self._close()
+                self._seq += 1
+            try:
+                # ensure_ascii (the default) makes len() the byte count, for the rotation check.
+                line = json.dumps(r, separators=(",", ":")) + "\n"
+                self._open().write(line)
+                self._size += len(line)
+                pending.append(r)
+            except OSError as exc:
+                self._lost([*pending, r], exc)
+                pending = []
+        self._commit(pending)
+
+    def _commit(self, pending: list[dict[str, Any]]) -> None:
+        """Flush, then count `pending` as written, or as lost if the flush fails (disk full)."""
+        if not pending:
             return
-        data = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
         try:
-            f = self._current_file()
-            f.write(data)
-            f.flush()
+            self._file.flush()
         except OSError as exc:
-            if not self._io_error_logged:  # once: a full disk would otherwise flood the bot's log
-                _log.error("airdrops: event log write failed (%s); events are being dropped and counted "
-                           "in airdrops_sdk_events_dropped_total{reason=\"io_error\"}", exc)
-                self._io_error_logged = True
-            self._close()
-            for _ in records:
-                self._on_drop("io_error")
+            self._lost(pending, exc)
             return
         self._io_error_logged = False
-        for r in records:
+        for r in pending:
             self._on_write(r["type"])
+        pending.clear()
 
-    def _current_file(self) -> Any:
-        if self._file is not None and self._file.tell() >= self._max_bytes:
-            self._close()
-            self._seq += 1
+    def _lost(self, records: list[dict[str, Any]], exc: OSError) -> None:
+        if not self._io_error_logged:  # once: a full disk would otherwise flood the bot's log
+            _log.error(
+                "airdrops: event log write failed (%s); events are being dropped and counted in "
+                'airdrops_sdk_events_dropped_total{reason="io_error"}',
+                exc,
+            )
+            self._io_error_logged = True
+        self._close()
+        for _ in records:
+            self._on_drop("io_error")
+        records.clear()
+
+    def _open(self) -> Any:
         if self._file is None:
             assert self._dir is not None
             self._dir.mkdir(parents=True, exist_ok=True)
@@ -167,12 +201,11 @@ class EventLog:
             name = f"{safe_id}-{os.getpid()}-{self._started}-{self._seq:05d}.jsonl"
             self._path = self._dir / name
             self._file = open(self._path, "a", encoding="utf-8")  # noqa: SIM115 - kept open across writes
+            self._size = self._path.stat().st_size
         return self._file
 
     def _close(self) -> None:
         if self._file is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._file.close()
-            except OSError:
-                pass
             self._file = None

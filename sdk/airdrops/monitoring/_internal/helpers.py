@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from airdrops.monitoring._internal.registry import DEFAULT, Registry
 
+_log = logging.getLogger("airdrops.monitoring")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Operation:
     """One timed operation. Subclasses say what to record in `_finish`."""
 
-    def __init__(self, registry: Registry, **attributes: Any) -> None:
+    def __init__(self, registry: Registry, ts: datetime | None = None, **attributes: Any) -> None:
         self._reg = registry
+        self.ts = ts  # event time; None means now (history mode passes its virtual time)
         self.attributes = attributes
         self.outcome = "success"
         self.error_type: str | None = None
@@ -47,7 +51,7 @@ class Operation:
         try:
             self._finish()
         except Exception:  # telemetry must never break the bot
-            pass
+            _log.debug("airdrops: recording %s failed", type(self).__name__, exc_info=True)
 
     async def __aenter__(self) -> Any:
         return self.__enter__()
@@ -59,21 +63,24 @@ class Operation:
         raise NotImplementedError
 
     def _fresh(self) -> Operation:
-        return type(self)(self._reg, **self.attributes)
+        return type(self)(self._reg, self.ts, **self.attributes)
 
     def __call__(self, fn: F) -> F:
         """Use as a decorator: each call of `fn` is one operation."""
         if inspect.iscoroutinefunction(fn):
+
             @functools.wraps(fn)
             async def awrapper(*args: Any, **kwargs: Any) -> Any:
                 async with self._fresh():
                     return await fn(*args, **kwargs)
+
             return awrapper  # type: ignore[return-value]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self._fresh():
                 return fn(*args, **kwargs)
+
         return wrapper  # type: ignore[return-value]
 
 
@@ -93,34 +100,55 @@ class RpcCall(Operation):
 
     def _finish(self) -> None:
         a = self.attributes
-        self._reg["airdrops.rpc.request.duration"].record(self.duration, provider=a["provider"],
-                                                           method=a["method"], outcome=self.outcome)
+        self._reg["airdrops.rpc.request.duration"].record(
+            self.duration, provider=a["provider"], method=a["method"], outcome=self.outcome
+        )
         if self.outcome == "failure":
-            self._reg["airdrops.rpc.request.errors"].add(1, provider=a["provider"], method=a["method"],
-                                                         error_type=self.error_type)
+            self._reg["airdrops.rpc.request.errors"].add(
+                1, provider=a["provider"], method=a["method"], error_type=self.error_type
+            )
 
 
 class RiskCheck(Operation):
     """One evaluation of a risk rule; call `breach(...)` when the limit is crossed."""
 
-    def __init__(self, registry: Registry, **attributes: Any) -> None:
-        super().__init__(registry, **attributes)
+    def __init__(self, registry: Registry, ts: datetime | None = None, **attributes: Any) -> None:
+        super().__init__(registry, ts, **attributes)
         self.breached = False
 
-    def breach(self, *, value: Decimal | float, limit: Decimal | float, protocol: str | None = None,
-               wallet: str | None = None, severity: str = "warning", action_taken: str | None = None) -> None:
+    def breach(
+        self,
+        *,
+        value: Decimal | float,
+        limit: Decimal | float,
+        protocol: str | None = None,
+        wallet: str | None = None,
+        severity: str = "warning",
+        action_taken: str | None = None,
+    ) -> None:
         """Record a breach of this rule (metric and `risk_breach` event)."""
         self.breached = True
         rule = self.attributes["rule"]
         self._reg["airdrops.risk.breaches"].add(1, rule=rule, protocol=protocol)
-        self._reg.events.emit("risk_breach", {"rule": rule, "value": value, "limit": limit, "severity": severity,
-                                              "protocol": protocol, "wallet": wallet,
-                                              "action_taken": action_taken})
+        self._reg.events.emit(
+            "risk_breach",
+            {
+                "rule": rule,
+                "value": value,
+                "limit": limit,
+                "severity": severity,
+                "protocol": protocol,
+                "wallet": wallet,
+                "action_taken": action_taken,
+            },
+            self.ts,
+        )
 
     def _finish(self) -> None:
         if self.outcome == "success":  # a check that raised did not evaluate: not a pass
-            self._reg["airdrops.risk.checks"].add(1, rule=self.attributes["rule"],
-                                                  outcome="breach" if self.breached else "pass")
+            self._reg["airdrops.risk.checks"].add(
+                1, rule=self.attributes["rule"], outcome="breach" if self.breached else "pass"
+            )
 
 
 class Rebalance(Operation):
@@ -137,21 +165,37 @@ class Transaction(Operation):
     `transaction` event.
     """
 
-    def __init__(self, registry: Registry, **attributes: Any) -> None:
-        super().__init__(registry, **attributes)
+    def __init__(self, registry: Registry, ts: datetime | None = None, **attributes: Any) -> None:
+        super().__init__(registry, ts, **attributes)
         self.result: dict[str, Any] = {}
 
-    def set_result(self, *, success: bool, tx_hash: str | None = None, gas_used: int | None = None,
-                   gas_price_wei: int | None = None, fee_native: Decimal | None = None,
-                   native_usd: Decimal | None = None, amount: Decimal | None = None, token: str | None = None,
-                   error: str | None = None) -> None:
+    def set_result(
+        self,
+        *,
+        success: bool,
+        tx_hash: str | None = None,
+        gas_used: int | None = None,
+        gas_price_wei: int | None = None,
+        fee_native: Decimal | None = None,
+        native_usd: Decimal | None = None,
+        amount: Decimal | None = None,
+        token: str | None = None,
+        error: str | None = None,
+    ) -> None:
         """What the chain said. `native_usd` (price of the native token) gives the fee in USD."""
         if fee_native is None and gas_used is not None and gas_price_wei is not None:
             fee_native = Decimal(gas_used * gas_price_wei) / Decimal(10**18)
         fee_usd = fee_native * native_usd if fee_native is not None and native_usd is not None else None
-        self.result = {"tx_hash": tx_hash, "gas_used": gas_used, "gas_price_wei": gas_price_wei,
-                       "fee_native": fee_native, "fee_usd": fee_usd, "amount": amount, "token": token,
-                       "error": error}
+        self.result = {
+            "tx_hash": tx_hash,
+            "gas_used": gas_used,
+            "gas_price_wei": gas_price_wei,
+            "fee_native": fee_native,
+            "fee_usd": fee_usd,
+            "amount": amount,
+            "token": token,
+            "error": error,
+        }
         if not success:
             self.fail(error or "failed")
 
@@ -171,8 +215,11 @@ class Transaction(Operation):
         where = {"chain": a["chain"], "protocol": a["protocol"], "action": a["action"]}
         self._record_tx(where)
         error = r.get("error") or (self.error_type if self.outcome == "failure" else None)
-        self._reg.events.emit("transaction", {**where, "wallet": a.get("wallet") or "unknown",
-                                              "outcome": self.outcome, **r, "error": error})
+        self._reg.events.emit(
+            "transaction",
+            {**where, "wallet": a.get("wallet") or "unknown", "outcome": self.outcome, **r, "error": error},
+            self.ts,
+        )
 
 
 class Claim(Transaction):
@@ -182,8 +229,16 @@ class Claim(Transaction):
     and writes a `claim` event.
     """
 
-    def set_claim(self, *, success: bool, reason: str | None = None, amount: Decimal | None = None,
-                  token: str | None = None, value_usd: Decimal | None = None, **tx: Any) -> None:
+    def set_claim(
+        self,
+        *,
+        success: bool,
+        reason: str | None = None,
+        amount: Decimal | None = None,
+        token: str | None = None,
+        value_usd: Decimal | None = None,
+        **tx: Any,
+    ) -> None:
         """The claim's result: `tx` takes the same keywords as `set_result`."""
         self.set_result(success=success, amount=amount, token=token, error=reason, **tx)
         self.result["value_usd"] = value_usd
@@ -196,40 +251,70 @@ class Claim(Transaction):
         if self.outcome == "success" and r.get("value_usd") is not None:
             self._reg["airdrops.claim.value"].add(float(r["value_usd"]), **where)
         self._record_tx({"chain": a["chain"], "protocol": a["protocol"], "action": "claim"})
-        self._reg.events.emit("claim", {**where, "wallet": a.get("wallet") or "unknown", "outcome": self.outcome,
-                                        "reason": reason, "amount": r.get("amount"), "token": r.get("token"),
-                                        "value_usd": r.get("value_usd"), "tx_hash": r.get("tx_hash"),
-                                        "gas_used": r.get("gas_used"), "gas_price_wei": r.get("gas_price_wei"),
-                                        "fee_native": r.get("fee_native"), "fee_usd": r.get("fee_usd")})
+        self._reg.events.emit(
+            "claim",
+            {
+                **where,
+                "wallet": a.get("wallet") or "unknown",
+                "outcome": self.outcome,
+                "reason": reason,
+                "amount": r.get("amount"),
+                "token": r.get("token"),
+                "value_usd": r.get("value_usd"),
+                "tx_hash": r.get("tx_hash"),
+                "gas_used": r.get("gas_used"),
+                "gas_price_wei": r.get("gas_price_wei"),
+                "fee_native": r.get("fee_native"),
+                "fee_usd": r.get("fee_usd"),
+            },
+            self.ts,
+        )
 
 
 def track_job(job: str, *, registry: Registry = DEFAULT) -> JobRun:
     """Time a scheduler job: `with track_job("claim-all"): ...` or `@track_job("claim-all")`."""
-    return JobRun(registry, job=job)
+    return JobRun(registry, None, job=job)
 
 
 def rpc_call(provider: str, method: str, *, registry: Registry = DEFAULT) -> RpcCall:
     """Time a JSON-RPC request by provider name (never its URL) and method."""
-    return RpcCall(registry, provider=provider, method=method)
+    return RpcCall(registry, None, provider=provider, method=method)
 
 
-def risk_check(rule: str, *, registry: Registry = DEFAULT) -> RiskCheck:
+def risk_check(rule: str, *, ts: datetime | None = None, registry: Registry = DEFAULT) -> RiskCheck:
     """Evaluate a risk rule: `with risk_check("max_drawdown") as c: if dd > lim: c.breach(...)`."""
-    return RiskCheck(registry, rule=rule)
+    return RiskCheck(registry, ts, rule=rule)
 
 
 def track_rebalance(*, registry: Registry = DEFAULT) -> Rebalance:
     """Time a capital rebalancing round and record its outcome."""
-    return Rebalance(registry)
+    return Rebalance(registry, None)
 
 
-def track_tx(chain: str, protocol: str, action: str, wallet: str | None = None, *,
-             registry: Registry = DEFAULT) -> Transaction:
-    """Send a transaction: `with track_tx("base", "uniswap", "swap", w) as t: ...; t.set_result(...)`."""
-    return Transaction(registry, chain=chain, protocol=protocol, action=action, wallet=wallet)
+def track_tx(
+    chain: str,
+    protocol: str,
+    action: str,
+    wallet: str | None = None,
+    *,
+    ts: datetime | None = None,
+    registry: Registry = DEFAULT,
+) -> Transaction:
+    """Send a transaction: `with track_tx("base", "uniswap", "swap", w) as t: ...; t.set_result(...)`.
+
+    `ts` stamps the event with a given time instead of now (simulations, backfills).
+    """
+    return Transaction(registry, ts, chain=chain, protocol=protocol, action=action, wallet=wallet)
 
 
-def track_claim(chain: str, protocol: str, airdrop: str, wallet: str | None = None, *,
-                registry: Registry = DEFAULT) -> Claim:
+def track_claim(
+    chain: str,
+    protocol: str,
+    airdrop: str,
+    wallet: str | None = None,
+    *,
+    ts: datetime | None = None,
+    registry: Registry = DEFAULT,
+) -> Claim:
     """Claim an airdrop: `with track_claim(...) as c: ...; c.set_claim(success=..., amount=...)`."""
-    return Claim(registry, chain=chain, protocol=protocol, airdrop=airdrop, wallet=wallet)
+    return Claim(registry, ts, chain=chain, protocol=protocol, airdrop=airdrop, wallet=wallet)

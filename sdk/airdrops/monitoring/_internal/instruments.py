@@ -151,7 +151,8 @@ class Instrument:
 
     @property
     def name(self) -> str:
-        return self.spec.name
+        name: str = self.spec.name
+        return name
 
     def bind(self, **attributes: Any) -> Any:
         """Resolve attributes once; the returned handle records with no lookups."""
@@ -273,9 +274,7 @@ class GaugeInstrument(Instrument):
 
     def to_metric(self, now_ns: int) -> Metric | None:
         points = [
-            NumberDataPoint(s.attributes, s.start_ns, now_ns, s.value)
-            for s in self.series()
-            if not math.isnan(s.value)
+            NumberDataPoint(s.attributes, s.start_ns, now_ns, s.value) for s in self.series() if not math.isnan(s.value)
         ]
         if not points:
             return None
@@ -298,8 +297,7 @@ class HistogramInstrument(Instrument):
         for s in self.series():
             with s.lock:
                 counts, count, total, lo, hi = list(s.counts), s.count, s.sum, s.min, s.max
-            points.append(HistogramDataPoint(s.attributes, s.start_ns, now_ns, count, total, counts,
-                                             s.bounds, lo, hi))
+            points.append(HistogramDataPoint(s.attributes, s.start_ns, now_ns, count, total, counts, s.bounds, lo, hi))
         if not points:
             return None
         data = Histogram(points, AggregationTemporality.CUMULATIVE)

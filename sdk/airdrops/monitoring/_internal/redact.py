@@ -7,9 +7,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
 _SECRET_QUERY = re.compile(r"(key|token|secret|auth|pass|signature|sig|credential)", re.IGNORECASE)
-# A path segment that looks like a credential: long and mostly alphanumeric (Infura, Alchemy,
-# QuickNode and Ankr put keys there), but not a plain word such as "v3" or "mainnet".
-_SECRET_SEGMENT = re.compile(r"^(?=.*\d)[A-Za-z0-9_\-]{20,}$")
+# A path segment that looks like a credential (Infura, Alchemy, QuickNode and Ankr put keys in the
+# path): 24+ token characters, or 16+ with both letters and digits. Words such as "v3",
+# "mainnet" or "arbitrum-mainnet" stay.
+_SECRET_SEGMENT = re.compile(r"^(?:[A-Za-z0-9_\-]{24,}|(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-]{16,})$")
 
 
 def redact_url(url: str) -> str:
@@ -27,8 +28,10 @@ def redact_url(url: str) -> str:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
     path = "/".join(REDACTED if _SECRET_SEGMENT.match(seg) else seg for seg in parts.path.split("/"))
     query = urlencode(
-        [(k, REDACTED if _SECRET_QUERY.search(k) or _SECRET_SEGMENT.match(v) else v)
-         for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+        [
+            (k, REDACTED if _SECRET_QUERY.search(k) or _SECRET_SEGMENT.match(v) else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
         safe="",
     )
     return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))

@@ -23,8 +23,9 @@ class Registry:
         self._written = self.instruments.get("airdrops.sdk.events.written")
         self.policy.on_rejected = self._count(self._rejected)
         self.policy.on_overflow = self._count(self._overflow)
-        self.events = EventLog(queue_size, self._count_by("reason", self._dropped),
-                               self._count_by("type", self._written))
+        self.events = EventLog(
+            queue_size, self._count_by("reason", self._dropped), self._count_by("type", self._written)
+        )
 
     @staticmethod
     def _count(inst: Any) -> Any:

@@ -31,21 +31,22 @@ class CatalogueReader(PrometheusMetricReader):
     """OTel's Prometheus reader, plus the catalogue instruments' data at every collection."""
 
     def __init__(self, source: Registry, resource: Resource, prom_registry: CollectorRegistry) -> None:
-        super().__init__(scope_info_enabled=False, resource_attribute_filter=lambda key: key == "bot_id",
-                         registry=prom_registry)
+        super().__init__(
+            scope_info_enabled=False, resource_attribute_filter=lambda key: key == "bot_id", registry=prom_registry
+        )
         self._source = source
         self._resource = resource
         self._received = False
 
-    def collect(self, timeout_millis: float = 10_000) -> None:
-        # The base class skips _receive_metrics when the MeterProvider has no instruments of its own.
+    def collect(self, timeout_millis: float = 10_000) -> None:  # type: ignore[misc]
+        # The base class skips _receive_metrics when the MeterProvider has no data points of its
+        # own (no OTel instruments used yet); the catalogue must be exported regardless.
         self._received = False
         super().collect(timeout_millis)
         if not self._received:
             self._receive_metrics(None, timeout_millis)
 
-    def _receive_metrics(self, metrics_data: MetricsData | None, timeout_millis: float = 10_000,
-                         **kwargs: Any) -> None:
+    def _receive_metrics(self, metrics_data: MetricsData | None, timeout_millis: float = 10_000, **kwargs: Any) -> None:
         self._received = True
         ours = ResourceMetrics(self._resource, [ScopeMetrics(_SCOPE, self._source.collect(), "")], "")
         theirs = list(metrics_data.resource_metrics) if metrics_data is not None else []
@@ -73,7 +74,8 @@ class Handle:
     @property
     def events_path(self) -> Path | None:
         """The event file being written now, or None before the first event or when disabled."""
-        return self.registry.events.path
+        path: Path | None = self.registry.events.path
+        return path
 
     def flush(self, timeout: float = 5.0) -> None:
         """Write every queued event now."""
@@ -151,12 +153,15 @@ def _serve(handle: Handle) -> None:
 
     host, port = handle.settings["host"], handle.settings["port"]
     try:
+        assert handle.prometheus_registry is not None
         server, _thread = start_http_server(port, addr=host, registry=handle.prometheus_registry)
     except OSError as exc:
         reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror})"
-        message = (f"airdrops: metrics endpoint {host}:{port} {reason}; this bot runs on without a /metrics "
-                   f"endpoint. Give each bot process its own port with configure(port=...) or "
-                   f"OTEL_EXPORTER_PROMETHEUS_PORT (0 picks a free one).")
+        message = (
+            f"airdrops: metrics endpoint {host}:{port} {reason}; this bot runs on without a /metrics "
+            f"endpoint. Give each bot process its own port with configure(port=...) or "
+            f"OTEL_EXPORTER_PROMETHEUS_PORT (0 picks a free one)."
+        )
         handle.endpoint_error = message
         _log.error(message)
         warnings.warn(message, RuntimeWarning, stacklevel=3)
@@ -174,5 +179,11 @@ def _instrument_requests(meter_provider: MeterProvider) -> bool:
     instrumentor = RequestsInstrumentor()
     if instrumentor.is_instrumented_by_opentelemetry:
         return False
-    instrumentor.instrument(meter_provider=meter_provider, url_filter=redact_url)
+    instrumentor.instrument(meter_provider=meter_provider, request_hook=_redact_span_url)
     return True
+
+
+def _redact_span_url(span: Any, request: Any) -> None:
+    # The instrumentation strips only user:password; RPC providers put API keys in the path or query.
+    if span is not None and span.is_recording():
+        span.set_attribute("url.full", redact_url(str(request.url)))

@@ -1,0 +1,299 @@
+"""Protocol adapters backed by the contracts of a deployed `World`."""
+
+from __future__ import annotations
+
+import re
+from abc import abstractmethod
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from typing import Any, cast
+
+from eth_account.signers.local import LocalAccount
+from web3.contract import Contract
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.logs import DISCARD
+from web3.types import TxParams, TxReceipt
+
+from airdrops.monitoring import track_tx
+from airdrops.protocols.base import Action, ProtocolAdapter, TxOutcome
+from airdrops.protocols.chain.deploy import World
+from airdrops.protocols.chain.transactions import fee_fields, sign_and_send
+
+# Revert reasons of the bundled contracts, snake-cased. Anything else is reported as "reverted",
+# so `TxOutcome.error` stays a small closed set (it becomes a metric attribute).
+REVERT_REASONS = frozenset(
+    {
+        "already_claimed",
+        "fee_too_high",
+        "insufficient_allowance",
+        "insufficient_balance",
+        "insufficient_liquidity",
+        "insufficient_locked",
+        "insufficient_shares",
+        "length_mismatch",
+        "not_eligible",
+        "not_owner",
+        "same_chain",
+        "same_token",
+        "slippage",
+        "transfer_failed",
+        "unknown_token",
+        "zero_address",
+        "zero_amount",
+        "zero_shares",
+    }
+)
+
+
+def revert_code(message: str | None) -> str:
+    """`"execution reverted: not eligible"` -> `"not_eligible"`; unknown reasons -> `"reverted"`."""
+    text = (message or "").lower().removeprefix("execution reverted")
+    code = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return code if code in REVERT_REASONS else "reverted"
+
+
+@dataclass(frozen=True)
+class _Call:
+    fn: Any  # a bound web3 ContractFunction
+    token: str  # symbol of what the action moves
+    decimals: int
+
+
+def _to_units(amount: Decimal, decimals: int) -> int:
+    if amount < 0:
+        raise ValueError(f"amount must not be negative: {amount}")
+    return int((amount * 10**decimals).to_integral_value(rounding=ROUND_DOWN))
+
+
+def _erc20_meta(token: Contract) -> tuple[str, int]:
+    return token.functions.symbol().call(), int(token.functions.decimals().call())
+
+
+class ChainAdapter(ProtocolAdapter):
+    """Simulate, sign, send and wait for one contract call, and report it to `track_tx`.
+
+    A call that simulation says will revert is still sent, with `fallback_gas`, so the
+    failure happens on chain and costs what it costs a real bot. `native_usd`, if given,
+    is passed to telemetry to price the fee.
+    """
+
+    fallback_gas = 300_000
+    gas_buffer = 1.2
+    receipt_timeout = 30.0
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        name: str | None = None,
+        chain: str | None = None,
+        native_usd: Decimal | None = None,
+    ) -> None:
+        self.world = world
+        self.w3 = world.w3
+        if name is not None:
+            self.name = name
+        self.chain = chain or world.chain
+        self.native_usd = native_usd
+
+    def execute(self, wallet: LocalAccount, amount: Decimal) -> TxOutcome:
+        with track_tx(chain=self.chain, protocol=self.name, action=str(self.action), wallet=wallet.address) as t:
+            outcome = self._execute(wallet, Decimal(amount))
+            t.set_result(
+                tx_hash=outcome.tx_hash,
+                gas_used=outcome.gas_used,
+                gas_price_wei=outcome.effective_gas_price_wei,
+                fee_native=outcome.fee_native,
+                native_usd=self.native_usd,
+                amount=outcome.amount,
+                token=outcome.token,
+                success=outcome.success,
+                error=outcome.error,
+            )
+        return outcome
+
+    @abstractmethod
+    def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
+        """The contract call for this action."""
+
+    @abstractmethod
+    def _moved(self, receipt: TxReceipt) -> int:
+        """Base units the successful transaction moved for the wallet, from its events."""
+
+    def _execute(self, wallet: LocalAccount, amount: Decimal) -> TxOutcome:
+        call = self._prepare(wallet, amount)
+        sender = wallet.address
+        predicted: str | None = None
+        try:
+            gas = int(call.fn.estimate_gas({"from": sender}) * self.gas_buffer)
+        except ContractLogicError as exc:
+            predicted = revert_code(exc.message)
+            gas = self.fallback_gas
+        tx = call.fn.build_transaction(
+            {
+                "from": sender,
+                "nonce": self.w3.eth.get_transaction_count(sender, "pending"),
+                "gas": gas,
+                "chainId": self.world.chain_id,
+                **fee_fields(self.w3),
+            }
+        )
+        try:
+            tx_hash = sign_and_send(self.w3, wallet, tx)
+        except Web3RPCError as exc:
+            error = "insufficient_funds" if "insufficient funds" in str(exc).lower() else "rpc_error"
+            return self._not_sent(call, error)
+        try:
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.receipt_timeout, poll_latency=0.05)
+        except TimeExhausted:
+            return self._not_sent(call, "timeout", tx_hash=tx_hash.to_0x_hex())
+
+        gas_used = int(receipt["gasUsed"])
+        price = int(receipt["effectiveGasPrice"])
+        success = receipt["status"] == 1
+        moved = self._moved(receipt) if success else 0
+        return TxOutcome(
+            tx_hash=tx_hash.to_0x_hex(),
+            success=success,
+            gas_used=gas_used,
+            effective_gas_price_wei=price,
+            fee_native=Decimal(gas_used * price) / Decimal(10**18),
+            amount=Decimal(moved) / Decimal(10**call.decimals),
+            token=call.token,
+            error=None if success else predicted or self._replay_reason(tx, receipt),
+        )
+
+    def _replay_reason(self, tx: dict[str, Any], receipt: TxReceipt) -> str:
+        # Simulation passed but the transaction reverted (the state moved in between): replay
+        # it on the parent block's state, exact when the block holds only this transaction.
+        call = cast(TxParams, {k: tx[k] for k in ("from", "to", "data", "gas") if k in tx})
+        try:
+            self.w3.eth.call(call, block_identifier=receipt["blockNumber"] - 1)
+        except ContractLogicError as exc:
+            return revert_code(exc.message)
+        return "reverted"
+
+    @staticmethod
+    def _not_sent(call: _Call, error: str, tx_hash: str | None = None) -> TxOutcome:
+        return TxOutcome(
+            tx_hash=tx_hash,
+            success=False,
+            gas_used=0,
+            effective_gas_price_wei=0,
+            fee_native=Decimal(0),
+            amount=Decimal(0),
+            token=call.token,
+            error=error,
+        )
+
+
+class SwapAdapter(ChainAdapter):
+    """Swap on the world's constant-product pool, USDC for the airdrop token by default.
+
+    swap = SwapAdapter(world, slippage_bps=50)
+    outcome = swap.execute(world.wallets[0], Decimal("100"))  # 100 USDC in
+    outcome.amount, outcome.token  # tokens out, "AIR"
+    """
+
+    name = "swap_pool"
+    action = Action.SWAP
+
+    def __init__(
+        self, world: World, *, token_in: Contract | None = None, slippage_bps: int = 50, **kwargs: Any
+    ) -> None:
+        super().__init__(world, **kwargs)
+        self.token_in = token_in or world.stable
+        if self.token_in.address == world.stable.address:
+            self.token_out = world.token
+        elif self.token_in.address == world.token.address:
+            self.token_out = world.stable
+        else:
+            raise ValueError(f"{self.token_in.address} is not in the pool")
+        self.slippage_bps = slippage_bps
+        self._in_decimals = _erc20_meta(self.token_in)[1]
+        self._out_symbol, self._out_decimals = _erc20_meta(self.token_out)
+
+    def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
+        amount_in = _to_units(amount, self._in_decimals)
+        pool = self.world.pool.functions
+        quote = pool.get_amount_out(self.token_in.address, amount_in).call()
+        min_out = quote * (10_000 - self.slippage_bps) // 10_000
+        fn = pool.swap(self.token_in.address, amount_in, min_out)
+        return _Call(fn, self._out_symbol, self._out_decimals)
+
+    def _moved(self, receipt: TxReceipt) -> int:
+        (event,) = self.world.pool.events.Swap().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["amount_out"])
+
+
+class LendAdapter(ChainAdapter):
+    """Deposit USDC into the world's lending vault for shares.
+
+    LendAdapter(world).execute(world.wallets[0], Decimal("250"))
+    """
+
+    name = "lending_vault"
+    action = Action.LEND
+
+    def __init__(self, world: World, **kwargs: Any) -> None:
+        super().__init__(world, **kwargs)
+        self._symbol, self._decimals = _erc20_meta(world.stable)
+
+    def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
+        fn = self.world.vault.functions.deposit(_to_units(amount, self._decimals))
+        return _Call(fn, self._symbol, self._decimals)
+
+    def _moved(self, receipt: TxReceipt) -> int:
+        (event,) = self.world.vault.events.Deposit().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["assets"])
+
+
+class BridgeAdapter(ChainAdapter):
+    """Lock tokens (USDC by default) in the world's bridge escrow for `dest_chain_id`.
+
+    BridgeAdapter(world, dest_chain_id=10).execute(world.wallets[0], Decimal("50"))
+    """
+
+    name = "bridge_escrow"
+    action = Action.BRIDGE
+
+    def __init__(self, world: World, *, dest_chain_id: int = 10, token: Contract | None = None, **kwargs: Any) -> None:
+        super().__init__(world, **kwargs)
+        self.dest_chain_id = dest_chain_id
+        self.token = token or world.stable
+        self._symbol, self._decimals = _erc20_meta(self.token)
+
+    def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
+        units = _to_units(amount, self._decimals)
+        fn = self.world.escrow.functions.lock(self.token.address, units, self.dest_chain_id)
+        return _Call(fn, self._symbol, self._decimals)
+
+    def _moved(self, receipt: TxReceipt) -> int:
+        (event,) = self.world.escrow.events.Locked().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["amount"])
+
+
+class ClaimAdapter(ChainAdapter):
+    """Claim the airdrop from the world's distributor; it pays what the owner set per wallet.
+
+    outcome = ClaimAdapter(world).execute(world.eligible_wallets[0])
+    outcome.error  # None, or "not_eligible" / "already_claimed"
+    """
+
+    name = "airdrop_distributor"
+    action = Action.CLAIM
+
+    def __init__(self, world: World, **kwargs: Any) -> None:
+        super().__init__(world, **kwargs)
+        self._symbol, self._decimals = _erc20_meta(world.token)
+
+    def execute(self, wallet: LocalAccount, amount: Decimal = Decimal(0)) -> TxOutcome:
+        """Claim for `wallet`; `amount` is ignored, the distributor decides it."""
+        return super().execute(wallet, amount)
+
+    def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
+        return _Call(self.world.distributor.functions.claim(), self._symbol, self._decimals)
+
+    def _moved(self, receipt: TxReceipt) -> int:
+        (event,) = self.world.distributor.events.Claimed().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["amount"])

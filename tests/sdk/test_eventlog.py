@@ -1,0 +1,97 @@
+"""The event log: schema-valid JSON lines, rotation, and losses counted instead of raised."""
+
+from __future__ import annotations
+
+import json
+import os
+from decimal import Decimal
+
+from airdrops import monitoring
+from airdrops.monitoring import event_schema
+from airdrops.monitoring._internal.eventlog import EventLog
+
+
+def read_all(directory):
+    files = [f for f in sorted(directory.glob("*.jsonl")) if not f.is_symlink()]
+    return [json.loads(line) for f in files for line in f.read_text().splitlines()]
+
+
+def test_events_are_written_as_valid_schema_versioned_lines(sdk, tmp_path):
+    handle = sdk()
+    monitoring.emit("price", token="ETH", price_usd=Decimal("3012.50"), source="pool")
+    with monitoring.track_claim("local", "dist", "drop-1", "0xabc") as c:
+        c.set_claim(
+            success=True,
+            amount=Decimal("100"),
+            token="DROP",
+            value_usd=Decimal("25.5"),
+            tx_hash="0x01",
+            gas_used=67822,
+            gas_price_wei=2_000_000_000,
+        )
+    handle.flush()
+    records = read_all(tmp_path / "events")
+    assert [r["type"] for r in records] == ["price", "claim"]
+    for r in records:
+        assert event_schema.validate(r) == []
+        assert r["schema"] == "airdrops.event/v1" and r["bot_id"] == "test-bot-1"
+    claim = records[1]
+    assert claim["fee_native"] == "0.000135644"  # 67,822 gas x 2 gwei, as an exact decimal string
+    assert claim["value_usd"] == "25.5" and claim["reason"] == "none"
+
+
+def test_events_emitted_before_configure_are_kept(sdk, tmp_path):
+    monitoring.emit("price", token="ETH", price_usd="1", source="early")
+    handle = sdk()
+    handle.flush()
+    assert [r["source"] for r in read_all(tmp_path / "events")] == ["early"]
+
+
+def test_invalid_event_is_dropped_counted_and_not_raised(sdk, capmetrics, tmp_path):
+    handle = sdk()
+    monitoring.emit("price", token="ETH", price_usd="not-a-number", source="x")
+    monitoring.emit("no_such_type", foo="bar")
+    handle.flush()
+    assert read_all(tmp_path / "events") == []
+    assert capmetrics.value("airdrops.sdk.events.dropped", reason="invalid") == 2
+
+
+def test_rotation_starts_new_files_without_losing_lines(sdk, tmp_path):
+    handle = sdk(event_file_max_bytes=2_000)
+    for i in range(100):
+        monitoring.emit("price", token="ETH", price_usd=str(i), source="rot")
+    handle.flush()
+    files = sorted((tmp_path / "events").glob("*.jsonl"))
+    assert len(files) >= 2  # rotation happens between write batches
+    assert [r["price_usd"] for r in read_all(tmp_path / "events")] == [str(i) for i in range(100)]
+
+
+def test_queue_overflow_is_counted_and_emit_never_blocks(capmetrics):
+    from airdrops.monitoring._internal.registry import Registry
+
+    reg = Registry(queue_size=10)  # never started: nothing drains the queue
+    for _ in range(25):
+        reg.events.emit("price", {"token": "ETH", "price_usd": "1", "source": "x"})
+    dropped = reg["airdrops.sdk.events.dropped"].series()
+    assert [(s.attributes, s.value) for s in dropped] == [({"reason": "queue_full"}, 15)]
+
+
+def test_disk_full_loses_only_what_could_not_be_written_and_counts_it(tmp_path):
+    counts: dict[str, int] = {}
+    log = EventLog(100, lambda r: counts.__setitem__(r, counts.get(r, 0) + 1), lambda t: None)
+    log.start(str(tmp_path), "bot", max_bytes=10)  # each record rotates to the next file
+    log.emit("price", {"token": "ETH", "price_usd": "0", "source": "warmup"})
+    log.flush()
+    full = tmp_path / log.path.name.replace("-00000.jsonl", "-00001.jsonl")
+    os.symlink("/dev/full", full)  # writes to the next file fail with ENOSPC, as on a full disk
+    for i in range(1, 6):
+        log.emit("price", {"token": "ETH", "price_usd": str(i), "source": "t"})
+    log.stop()
+    assert counts == {"io_error": 1}
+    written = [r["price_usd"] for r in read_all(tmp_path) if r["source"] == "t"]
+    assert written == ["2", "3", "4", "5"]  # the writer recovered on the next file
+
+
+def test_capevents_fixture_captures_in_memory(capevents):
+    monitoring.emit("price", token="BTC", price_usd="90000", source="t")
+    assert capevents.of_type("price")[0]["token"] == "BTC"
