@@ -176,7 +176,8 @@ def test_each_call_is_recorded_through_the_sdk(
     where = {"chain": "local", "protocol": "airdrop_distributor", "action": "claim"}
     assert capmetrics.value("airdrops.protocol.tx", **where, outcome="failure", error_type="not_eligible") == 1
     assert capmetrics.value("airdrops.protocol.gas.used", **where) == outcome.gas_used
-    (event,) = capevents.of_type("transaction")
-    assert (event["tx_hash"], event["error"], event["wallet"]) == (outcome.tx_hash, "not_eligible", wallet.address)
+    assert capmetrics.value("airdrops.claim.attempts", outcome="failure", reason="not_eligible") == 1
+    (event,) = capevents.of_type("claim")
+    assert (event["tx_hash"], event["reason"], event["wallet"]) == (outcome.tx_hash, "not_eligible", wallet.address)
     assert capmetrics.count("airdrops.rpc.request.duration", provider="local", method="eth_sendRawTransaction") == 1
     assert capmetrics.count("airdrops.rpc.request.duration", provider="local", outcome="success") >= 5

@@ -11,6 +11,7 @@ from airdrops import monitoring
 from airdrops.capital_allocation.strategy import Move, Opportunity, Plan, make_plan
 from airdrops.monitoring import metrics
 from airdrops.risk_management.limits import RiskLimits
+from airdrops.scheduler.clock import Clock, as_datetime
 
 _log = logging.getLogger("airdrops.capital_allocation")
 
@@ -53,19 +54,30 @@ class Allocator:
         drift_threshold: float = 0.05,
         min_move_usd: float = 10.0,
         min_score: float = 0.0,
+        cap_ratio: float = 0.95,
+        clock: Clock | None = None,
     ) -> None:
         self.limits = limits
+        #: Share of each risk limit the plan may use: headroom so yield and prices do not breach it.
+        self.cap_ratio = cap_ratio
+        self._clock = clock
         self.reserve_ratio = reserve_ratio
         self.drift_threshold = drift_threshold
         self.min_move_usd = min_move_usd
         self.min_score = min_score
         self._seen: set[str] = set()
 
-    def plan(self, total_capital: float, protocols: Iterable[Opportunity], *, ts: datetime | None = None) -> Plan:
+    def plan(self, total_capital: float, protocols: Iterable[Opportunity]) -> Plan:
         """A new plan; sets `airdrops.capital.target` and writes one `allocation` event per protocol."""
         plan = make_plan(
-            total_capital, protocols, reserve_ratio=self.reserve_ratio, limits=self.limits, min_score=self.min_score
+            total_capital,
+            protocols,
+            reserve_ratio=self.reserve_ratio,
+            limits=self.limits,
+            min_score=self.min_score,
+            cap_ratio=self.cap_ratio,
         )
+        ts = self._ts()
         for protocol in sorted(self._seen | set(plan.targets)):
             metrics.capital_target.set(plan.targets.get(protocol, 0.0), protocol=protocol)
         for protocol, target in plan.targets.items():
@@ -87,12 +99,11 @@ class Allocator:
         positions: Mapping[str, float],
         execute: Executor,
         *,
-        ts: datetime | None = None,
         force: bool = False,
     ) -> RebalanceResult:
         """Move capital towards `plan` when drift exceeds the threshold (or `force`).
 
-        Each move goes through `execute`; moves it completes write an `allocation` event. A move
+        Each move goes through `execute` (which returns the USD it moved); moves it completes write an `allocation` event. A move
         left incomplete marks the round failed (`error_type="incomplete"`); an exception from
         `execute` marks it failed and propagates.
         """
@@ -111,7 +122,7 @@ class Allocator:
                     result.executed[move.protocol] = sign * done
                     monitoring.emit(
                         "allocation",
-                        ts=ts,
+                        ts=self._ts(),
                         protocol=move.protocol,
                         action=move.action,
                         amount_usd=round(done, 2),
@@ -127,6 +138,9 @@ class Allocator:
                 op.fail("incomplete")
         self.observe(plan, new)
         return result
+
+    def _ts(self) -> datetime | None:
+        return as_datetime(self._clock.now()) if self._clock is not None else None
 
     def observe(self, plan: Plan, positions: Mapping[str, float], total_capital: float | None = None) -> None:
         """Set the allocated, idle and efficiency gauges from current positions."""

@@ -95,13 +95,14 @@ def make_plan(
     reserve_ratio: float = 0.1,
     limits: RiskLimits | None = None,
     min_score: float = 0.0,
+    cap_ratio: float = 1.0,
 ) -> Plan:
     """Score-weighted targets, capped per protocol, with a cash reserve (see the package docstring)."""
     if not 0 <= reserve_ratio <= 1:
         raise ValueError("reserve_ratio is a ratio in [0, 1]")
     candidates = {o.protocol: o for o in protocols if o.score > min_score}
     investable = max(0.0, total_capital) * (1 - reserve_ratio)
-    caps = {p: _cap(o, limits) for p, o in candidates.items()}
+    caps = {p: _cap(o, limits, cap_ratio) for p, o in candidates.items()}
     while True:
         targets = water_fill(investable, {p: o.score for p, o in candidates.items()}, caps)
         too_small = [p for p, t in targets.items() if 0 < t < candidates[p].capital_required_usd - _EPS]
@@ -143,6 +144,6 @@ def water_fill(amount: float, weights: Mapping[str, float], caps: Mapping[str, f
     return targets
 
 
-def _cap(o: Opportunity, limits: RiskLimits | None) -> float:
-    cap = float("inf") if limits is None else limits.exposure_limit(o.protocol)
+def _cap(o: Opportunity, limits: RiskLimits | None, cap_ratio: float) -> float:
+    cap = float("inf") if limits is None else limits.exposure_limit(o.protocol) * cap_ratio
     return min(cap, o.max_usd) if o.max_usd is not None else cap

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, cast
@@ -14,7 +15,7 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.logs import DISCARD
 from web3.types import TxParams, TxReceipt
 
-from airdrops.monitoring import track_tx
+from airdrops.monitoring import track_claim, track_tx
 from airdrops.protocols.base import Action, ProtocolAdapter, TxOutcome
 from airdrops.protocols.chain.deploy import World
 from airdrops.protocols.chain.transactions import fee_fields, sign_and_send
@@ -283,13 +284,41 @@ class ClaimAdapter(ChainAdapter):
     name = "airdrop_distributor"
     action = Action.CLAIM
 
-    def __init__(self, world: World, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        world: World,
+        *,
+        airdrop: str = "air-season-1",
+        token_usd: Callable[[], Decimal | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(world, **kwargs)
+        self.airdrop = airdrop
+        self._token_usd = token_usd
         self._symbol, self._decimals = _erc20_meta(world.token)
 
     def execute(self, wallet: LocalAccount, amount: Decimal = Decimal(0)) -> TxOutcome:
-        """Claim for `wallet`; `amount` is ignored, the distributor decides it."""
-        return super().execute(wallet, amount)
+        """Claim for `wallet`; `amount` is ignored, the distributor decides it.
+
+        Reported through `track_claim` (claim attempts, claimed value, the transaction metrics
+        and a `claim` event), valued with `token_usd()` when given.
+        """
+        with track_claim(self.chain, self.name, self.airdrop, wallet.address) as c:
+            outcome = self._execute(wallet, Decimal(amount))
+            price = self._token_usd() if self._token_usd is not None and outcome.success else None
+            c.set_claim(
+                success=outcome.success,
+                reason=outcome.error,
+                amount=outcome.amount,
+                token=outcome.token,
+                value_usd=outcome.amount * price if price is not None else None,
+                tx_hash=outcome.tx_hash,
+                gas_used=outcome.gas_used,
+                gas_price_wei=outcome.effective_gas_price_wei,
+                fee_native=outcome.fee_native,
+                native_usd=self.native_usd,
+            )
+        return outcome
 
     def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
         return _Call(self.world.distributor.functions.claim(), self._symbol, self._decimals)

@@ -6,6 +6,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from airdrops import monitoring
 from airdrops.monitoring import metrics
@@ -20,7 +21,7 @@ from airdrops.risk_management.limits import (
     Decision,
     RiskLimits,
 )
-from airdrops.scheduler.clock import Clock, RealClock
+from airdrops.scheduler.clock import Clock, RealClock, as_datetime
 
 _log = logging.getLogger("airdrops.risk_management")
 
@@ -62,6 +63,8 @@ class RiskManager:
         self.portfolio_value: float | None = None
         self.kill_switch = False
         self.kill_reason: str | None = None
+        #: Breaches reported so far (one per offending protocol, wallet or chain per round).
+        self.breaches = 0
         metrics.risk_drawdown_limit.set(limits.max_drawdown)
         metrics.risk_kill_switch.set(0)
 
@@ -144,8 +147,9 @@ class RiskManager:
             return Decision(False, MAX_DAILY_GAS_SPEND)
         return ALLOWED
 
-    def evaluate(self, *, ts: datetime | None = None) -> list[str]:
-        """One round of every rule; returns the rules breached. `ts` stamps events (history mode)."""
+    def evaluate(self) -> list[str]:
+        """One round of every rule; returns the rules breached. Events carry the clock's time."""
+        ts = self._ts()
         breached = []
         by_protocol = self.exposure_by_protocol()
         for protocol in sorted(set(by_protocol) | set(self.limits.protocol_exposure_usd)):
@@ -155,7 +159,7 @@ class RiskManager:
             for protocol, usd in sorted(by_protocol.items()):
                 limit = self.limits.exposure_limit(protocol)
                 if usd > limit:
-                    check.breach(value=_usd(usd), limit=_usd(limit), protocol=protocol)
+                    self._breach(check, value=_usd(usd), limit=_usd(limit), protocol=protocol)
         if check.breached:
             breached.append(MAX_EXPOSURE_PER_PROTOCOL)
 
@@ -163,7 +167,7 @@ class RiskManager:
             limit = self.limits.max_exposure_per_wallet_usd
             for wallet, usd in sorted(self.exposure_by_wallet().items()):
                 if usd > limit:
-                    check.breach(value=_usd(usd), limit=_usd(limit), wallet=wallet)
+                    self._breach(check, value=_usd(usd), limit=_usd(limit), wallet=wallet)
         if check.breached:
             breached.append(MAX_EXPOSURE_PER_WALLET)
 
@@ -171,14 +175,14 @@ class RiskManager:
             for chain, gwei in sorted(self._gas_prices.items()):
                 limit = self.limits.gas_price_limit(chain)
                 if gwei > limit:
-                    check.breach(value=round(gwei, 4), limit=limit)
+                    self._breach(check, value=round(gwei, 4), limit=limit)
         if check.breached:
             breached.append(MAX_GAS_PRICE)
 
         with monitoring.risk_check(MAX_DAILY_GAS_SPEND, ts=ts) as check:
             spent = self.gas_spent_today()
             if spent > self.limits.max_daily_gas_usd:
-                check.breach(value=_usd(spent), limit=_usd(self.limits.max_daily_gas_usd))
+                self._breach(check, value=_usd(spent), limit=_usd(self.limits.max_daily_gas_usd))
         if check.breached:
             breached.append(MAX_DAILY_GAS_SPEND)
 
@@ -187,7 +191,8 @@ class RiskManager:
             metrics.risk_drawdown.set(dd)
             if dd > self.limits.max_drawdown:
                 trips = not self.kill_switch
-                check.breach(
+                self._breach(
+                    check,
                     value=round(dd, 6),
                     limit=self.limits.max_drawdown,
                     severity="critical",
@@ -219,6 +224,13 @@ class RiskManager:
             self.peak = self.portfolio_value
             metrics.risk_drawdown.set(0.0)
         metrics.risk_kill_switch.set(0)
+
+    def _breach(self, check: Any, **details: Any) -> None:
+        self.breaches += 1
+        check.breach(**details)
+
+    def _ts(self) -> datetime:
+        return as_datetime(self._clock.now())
 
     def _roll_day(self) -> None:
         day = int(self._clock.now() // _DAY)

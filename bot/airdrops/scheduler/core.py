@@ -126,10 +126,10 @@ class Scheduler:
         ran = 0
         while queue:
             job = queue.popleft()
+            metrics.scheduler_queue_depth.set(len(queue))  # waiting: the running job is not
             if self._jobs.get(job.name) is job:  # a job may remove another
                 self._execute(job)
                 ran += 1
-            metrics.scheduler_queue_depth.set(len(queue))
         return ran
 
     def run_for(self, duration: float) -> int:

@@ -1,0 +1,62 @@
+# The README's commands. `make demo` runs the main job, `make test` every test; each installs
+# what it needs on a fresh Debian 12 machine (run as root): Debian packages, then a venv pinned
+# by constraints.txt.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+APT_PACKAGES := prometheus prometheus-alertmanager python3-venv git
+STAMP := $(VENV)/.installed
+export AIRDROPS_CACHE_DIR ?= $(CURDIR)/.cache
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help demo test test-fast lint typecheck bench docs system-deps clean
+
+help:
+	@echo "make demo       run the local node, a bot and Prometheus; print a summary"
+	@echo "make test       lint, type checks and every test (what CI runs)"
+	@echo "make test-fast  unit tests only"
+	@echo "make bench      benchmarks, side by side with the alternatives"
+	@echo "make docs       regenerate docs/ from the code"
+
+# Debian packages, installed only when something is missing.
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[all]'
+	@touch $@
+
+venv: $(STAMP)
+
+demo: system-deps $(STAMP)
+	$(BIN)/airdrops demo
+
+test: system-deps $(STAMP) lint typecheck
+	$(BIN)/pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not integration"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: system-deps $(STAMP)
+	$(PY) benchmarks/run.py
+
+docs: $(STAMP)
+	$(BIN)/airdrops docs build --out docs
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache demo-out

@@ -1,0 +1,106 @@
+"""`airdrops bot run` (live or history mode) and `airdrops demo`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+bot_app = typer.Typer(help="The reference airdrop bot.", no_args_is_help=True)
+console = Console()
+
+
+@bot_app.command("run")
+def run(
+    wallets: int = typer.Option(5, help="Wallets to farm with."),
+    duration: float = typer.Option(120.0, help="Seconds to run (live mode). Ctrl-C stops early."),
+    rpc_url: str = typer.Option(None, help="JSON-RPC URL of a dev chain; default: start a local anvil node."),
+    metrics_port: int = typer.Option(None, help="Port of /metrics (default 9464 or OTEL_EXPORTER_PROMETHEUS_PORT)."),
+    events_dir: str = typer.Option(None, help="Event log directory (default ./events or AIRDROPS_EVENTS_DIR)."),
+    simulate_days: int = typer.Option(None, help="History mode: simulate this many days, no chain."),
+    seed: int = typer.Option(7, help="Random seed; history mode is deterministic for a given seed."),
+    bot_id: str = typer.Option(None, help="Identity on every series and event (default from the environment)."),
+    tick: float = typer.Option(1.0, help="Live mode: seconds between farming actions."),
+) -> None:
+    """Run the bot live against a chain, or `--simulate-days N` to write weeks of history fast."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if simulate_days is not None:
+        _simulate(simulate_days, wallets, seed, events_dir or "events", bot_id)
+        return
+    from airdrops.bot.live import LiveConfig, run as run_live
+
+    config = LiveConfig(
+        wallets=wallets,
+        duration=duration,
+        rpc_url=rpc_url,
+        metrics_port=metrics_port,
+        events_dir=events_dir,
+        bot_id=bot_id,
+        seed=seed,
+        tick=tick,
+    )
+    with Progress(
+        TextColumn("[bold]bot[/]"),
+        BarColumn(),
+        TextColumn("{task.description}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting the chain", total=duration)
+
+        def tick_cb(summary, elapsed):  # type: ignore[no-untyped-def]
+            progress.update(
+                task, completed=elapsed, description=f"{summary.transactions} tx, {summary.claims_succeeded} claims"
+            )
+
+        summary = run_live(config, on_tick=tick_cb)
+    table = Table(title="Live run")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("RPC", summary.rpc_url),
+        ("metrics", summary.metrics_url or "not served"),
+        ("transactions", summary.transactions),
+        ("failed transactions", summary.failed_transactions),
+        ("claims succeeded", summary.claims_succeeded),
+        ("claims failed", summary.claims_failed),
+        ("gas used", f"{summary.gas_used:,}"),
+        ("refused by risk limits", summary.refused_by_risk),
+        ("chain errors", summary.chain_errors),
+        ("portfolio (USD)", f"{summary.portfolio_usd:,.2f}"),
+        ("event log", summary.events_path or "-"),
+    ):
+        table.add_row(label, str(value))
+    console.print(table)
+
+
+def _simulate(days: int, wallets: int, seed: int, events_dir: str, bot_id: str | None) -> None:
+    from airdrops import monitoring
+    from airdrops.history import simulate
+
+    handle = monitoring.configure(
+        "airdrops-history", bot_id=bot_id or f"history-{seed}", port=0, events_dir=events_dir, instrument_requests=False
+    )
+    with console.status(f"simulating {days} days with {wallets} wallets"):
+        result = simulate(days=days, wallets=wallets, seed=seed, start=datetime(2026, 1, 1, tzinfo=UTC))
+        handle.flush(timeout=60)
+    handle.shutdown()
+    console.print(result)
+    console.print(f"event log: {Path(events_dir).resolve()}")
+
+
+def demo(
+    duration: float = typer.Option(90.0, help="Seconds the bot runs."),
+    wallets: int = typer.Option(5, help="Wallets to farm with."),
+    out: Path = typer.Option(Path("demo-out"), help="Where the demo keeps its files."),
+) -> None:
+    """Local node, bot and Prometheus together; then a summary read back from Prometheus."""
+    from airdrops.bot.demo import run_demo
+
+    run_demo(duration=duration, wallets=wallets, out=out, console=console)
