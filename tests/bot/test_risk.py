@@ -48,8 +48,8 @@ def test_protocol_exposure_breach(capmetrics: CapturedMetrics, capevents: Captur
     assert (event["rule"], event["protocol"], event["value"], event["limit"], event["severity"]) == (
         "max_exposure_per_protocol",
         "aave",
-        "1200",
-        "1000",
+        "1200.00",
+        "1000.00",
         "warning",
     )
     assert event["ts"] == "2025-01-01T00:00:00.000Z"  # the injected clock's time
@@ -60,7 +60,7 @@ def test_wallet_exposure_breach_names_the_wallet(capevents: CapturedEvents) -> N
     risk.set_positions({("aave", "0xa"): 500, ("morpho", "0xa"): 400, ("aave", "0xb"): 100})
     assert risk.evaluate() == ["max_exposure_per_wallet"]
     [event] = capevents.of_type("risk_breach")
-    assert event["wallet"] == "0xa" and event["value"] == "900"
+    assert event["wallet"] == "0xa" and event["value"] == "900.00"
 
 
 def test_breaches_repeat_while_the_limit_is_exceeded(capmetrics: CapturedMetrics) -> None:
@@ -87,7 +87,7 @@ def test_drawdown_breach_trips_the_kill_switch_until_reset(
     assert capmetrics.value("airdrops.risk.kill_switch") == 1
     assert abs(capmetrics.value("airdrops.risk.drawdown") - 0.11) < 1e-9
     [event] = capevents.of_type("risk_breach")
-    assert (event["severity"], event["action_taken"], event["value"]) == ("critical", "kill_switch", "0.11")
+    assert (event["severity"], event["action_taken"], event["value"]) == ("critical", "kill_switch", "0.1100")
 
     assert risk.allows("swap", "uniswap", "0xa", 10) == Decision(False, "kill_switch")
     assert risk.allows("claim", "morpho", "0xa", 0).reason == "kill_switch"

@@ -163,3 +163,17 @@ def test_invalid_jobs_are_refused() -> None:
         sched.add_job("b", lambda: None, interval=0)
     with pytest.raises(ValueError):
         sched.add_job("c", lambda: None, interval=1, jitter=1.5)
+
+
+def test_run_until_keeps_absolute_deadlines_when_a_job_overruns() -> None:
+    clock = VirtualClock(0.0)
+    sched = Scheduler(clock)
+    ticks: list[float] = []
+    sched.add_job("stall", lambda: clock.sleep(150) if clock.now() == 0 else None, interval=1_000)
+    sched.add_job("tick", lambda: ticks.append(clock.now()), interval=50)
+
+    sched.run_until(100)  # the stall overruns the deadline; the queued tick still runs
+    assert clock.now() == 150.0 and ticks == [150.0]
+    sched.run_until(200)  # the next deadline is absolute: no drift from the overrun
+    assert clock.now() == 200.0 and ticks == [150.0]
+    assert sched.jobs["tick"].missed == 2

@@ -5,21 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-from airdrops.monitoring import catalog, event_schema
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_docs_metrics_md_matches_catalogue():
-    assert (ROOT / "docs/metrics.md").read_text() == catalog.to_markdown() + "\n", (
-        "docs/metrics.md drifted from the catalogue: run `make docs`"
-    )
-
-
-def test_docs_events_md_matches_schema():
-    assert (ROOT / "docs/events.md").read_text() == event_schema.to_markdown(), "run `make docs`"
+from airdrops.monitoring import catalog
 
 
 def test_every_metric_is_documented_and_named_consistently():

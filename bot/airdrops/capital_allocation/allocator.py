@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from airdrops import monitoring
 from airdrops.capital_allocation.strategy import Move, Opportunity, Plan, make_plan
@@ -86,8 +87,8 @@ class Allocator:
                 ts=ts,
                 protocol=protocol,
                 action="plan",
-                amount_usd=target,
-                target_usd=target,
+                amount_usd=_usd(target),
+                target_usd=_usd(target),
                 chain=plan.chains.get(protocol),
             )
         self._seen |= set(plan.targets)
@@ -125,8 +126,8 @@ class Allocator:
                         ts=self._ts(),
                         protocol=move.protocol,
                         action=move.action,
-                        amount_usd=round(done, 2),
-                        target_usd=move.target_usd,
+                        amount_usd=_usd(done),
+                        target_usd=_usd(move.target_usd),
                         chain=move.chain,
                     )
                 if done < move.amount_usd - 0.01:
@@ -157,3 +158,7 @@ class Allocator:
         cash = max(0.0, total - deployed)
         metrics.capital_idle.set(max(0.0, cash - assigned_idle), protocol="reserve")
         metrics.capital_efficiency.set(deployed / total if total > 0 else 0.0)
+
+
+def _usd(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}")

@@ -80,8 +80,8 @@ def simulate(
     log is flushed after each simulated day so its bounded queue never overflows.
     """
     sim = Simulation(days, wallets, seed, start, world)
-    for _ in range(days):
-        sim.scheduler.run_for(DAY)
+    for day in range(1, days + 1):
+        sim.scheduler.run_until(sim.t0 + day * DAY)
         handle = monitoring.current()
         if handle is not None:
             handle.flush()

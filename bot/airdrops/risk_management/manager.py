@@ -6,6 +6,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from airdrops import monitoring
@@ -175,7 +176,7 @@ class RiskManager:
             for chain, gwei in sorted(self._gas_prices.items()):
                 limit = self.limits.gas_price_limit(chain)
                 if gwei > limit:
-                    self._breach(check, value=round(gwei, 4), limit=limit)
+                    self._breach(check, value=_dec(gwei, 4), limit=_dec(limit, 4))
         if check.breached:
             breached.append(MAX_GAS_PRICE)
 
@@ -193,8 +194,8 @@ class RiskManager:
                 trips = not self.kill_switch
                 self._breach(
                     check,
-                    value=round(dd, 6),
-                    limit=self.limits.max_drawdown,
+                    value=_dec(dd, 4),
+                    limit=_dec(self.limits.max_drawdown, 4),
                     severity="critical",
                     action_taken=KILL_SWITCH if trips else None,
                 )
@@ -239,5 +240,10 @@ class RiskManager:
             self._gas_today = 0.0
 
 
-def _usd(value: float) -> float:
-    return round(value, 2)
+def _usd(value: float) -> Decimal:
+    return _dec(value, 2)
+
+
+def _dec(value: float, places: int) -> Decimal:
+    # Events carry decimal strings: fixed places read better than float reprs ("1200.00", not "1200.0").
+    return Decimal(f"{value:.{places}f}")

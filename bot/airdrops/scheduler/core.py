@@ -133,28 +133,32 @@ class Scheduler:
         return ran
 
     def run_for(self, duration: float) -> int:
-        """Run jobs as they fall due for `duration` seconds of clock time; returns the executions.
+        """Run jobs as they fall due for `duration` seconds of clock time; returns the executions."""
+        return self.run_until(self.clock.now() + duration)
 
-        Jobs due exactly at the end are left for the next call. `stop()` ends the loop early.
+    def run_until(self, deadline: float) -> int:
+        """Run jobs as they fall due until the clock reaches `deadline`; returns the executions.
+
+        Jobs due exactly at the deadline are left for the next call. `stop()` ends the loop early.
+        A job running past the deadline finishes, and so do the jobs already queued behind it.
         """
-        end = self.clock.now() + duration
         self._stopping = False
         ran = 0
         while not self._stopping:
             ran += self.run_pending()
             now = self.clock.now()
-            if now >= end:
+            if now >= deadline:
                 break
             nxt = self.next_due()
-            if nxt is None or nxt >= end:
-                self.clock.sleep(end - now)
+            if nxt is None or nxt >= deadline:
+                self.clock.sleep(deadline - now)
                 break
             if nxt > now:
                 self.clock.sleep(nxt - now)
         return ran
 
     def stop(self) -> None:
-        """Make `run_for` return after the job or sleep in progress."""
+        """Make `run_for` / `run_until` return after the job or sleep in progress."""
         self._stopping = True
 
     def _execute(self, job: Job) -> None:

@@ -1,0 +1,1 @@
+"""Analytics over the warehouse: claim success, ROI, portfolio value (not built yet)."""

@@ -1,0 +1,35 @@
+"""Generated documents match the code they come from, and the layers import what they may."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from airdrops.cli import docgen
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("path", sorted(docgen.generated(ROOT)), ids=lambda p: p.name)
+def test_generated_document_has_not_drifted(path):
+    expected = docgen.generated(ROOT)[path]
+    assert path.exists() and path.read_text() == expected, f"{path.name} drifted from the code: run `make docs`"
+
+
+def test_the_sdk_imports_no_other_layer():
+    graph = docgen.module_deps(ROOT)
+    assert graph["airdrops.monitoring"] == set()
+
+
+def test_the_import_graph_has_the_layers_we_expect():
+    graph = docgen.module_deps(ROOT)
+    assert "airdrops.monitoring" in graph["airdrops.scheduler"]
+    assert "airdrops.monitoring" in graph["airdrops.protocols"]
+    assert all("airdrops.cli" not in deps for deps in graph.values()), "nothing may import the CLI"
+
+
+def test_docs_name_every_cli_make_target_and_port():
+    readme = (ROOT / "README.md").read_text()
+    for needle in ("make demo", "make test", "make bench", "9464", "9090"):
+        assert needle in readme, needle
