@@ -44,7 +44,7 @@ def test_events_emitted_before_configure_are_kept(sdk, tmp_path):
     monitoring.emit("price", token="ETH", price_usd="1", source="early")
     handle = sdk()
     handle.flush()
-    assert [r["source"] for r in read_all(tmp_path / "events")] == ["early"]
+    assert [(r["source"], r["bot_id"]) for r in read_all(tmp_path / "events")] == [("early", "test-bot-1")]
 
 
 def test_invalid_event_is_dropped_counted_and_not_raised(sdk, capmetrics, tmp_path):

@@ -122,6 +122,8 @@ class LiveBot:
     def farm(self) -> None:
         wallet, adapter = next(self._farm_cycle)
         amount = Decimal(self.rng.randrange(20, 200))
+        if Decimal(self.world.stable.functions.balanceOf(wallet.address).call()) / USDC < amount:
+            return  # nothing to farm with: a real bot checks before paying gas for a revert
         decision = self.risk.allows(
             str(adapter.action), adapter.name, wallet.address, float(amount), chain=adapter.chain
         )
@@ -213,18 +215,26 @@ class LiveBot:
         )
         self.allocator.rebalance(plan, by_protocol, execute=self._move)
 
-    def _move(self, move: Move) -> float:
-        """Deposit through the lend or bridge adapter from the wallet with most USDC."""
-        adapter = {self.lend.name: self.lend, self.bridge.name: self.bridge}.get(move.protocol)
+    def _move(self, move: Move, max_txs: int = 4) -> float:
+        """Deposit through the protocol's adapter, from the wallets holding most USDC; returns USD moved."""
+        adapter = {a.name: a for a in self.farm_adapters}.get(move.protocol)
         if adapter is None or move.action != "deposit":
-            return 0.0  # the reference adapters only deposit; withdrawals stay a plan
-        wallet = max(self.world.wallets, key=lambda w: self.world.stable.functions.balanceOf(w.address).call())
-        amount = Decimal(str(round(min(move.amount_usd, 1_000.0), 2)))
-        if not self.risk.allows("lend", adapter.name, wallet.address, float(amount)).allowed:
-            self.summary.refused_by_risk += 1
-            return 0.0
-        outcome = self._count(adapter.execute(wallet, amount))
-        return float(amount) if outcome.success else 0.0
+            return 0.0  # the reference adapters only deposit; a withdrawal stays planned (and is reported)
+        stable = self.world.stable.functions
+        wallets = sorted(self.world.wallets, key=lambda w: -stable.balanceOf(w.address).call())[:max_txs]
+        moved = Decimal(0)
+        for wallet in wallets:
+            left = Decimal(str(move.amount_usd)) - moved
+            amount = min(left, Decimal(stable.balanceOf(wallet.address).call()) / USDC * Decimal("0.9"))
+            amount = amount.quantize(Decimal("0.01"))
+            if amount < 1:
+                break
+            if not self.risk.allows(str(adapter.action), adapter.name, wallet.address, float(amount)).allowed:
+                self.summary.refused_by_risk += 1
+                continue
+            if self._count(adapter.execute(wallet, amount)).success:
+                moved += amount
+        return float(moved)
 
     def _count(self, outcome: Any) -> Any:
         self.summary.transactions += 1

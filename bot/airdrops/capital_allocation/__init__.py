@@ -9,9 +9,10 @@ Strategy: score-weighted allocation with per-protocol caps and a cash reserve.
 2. Keep `reserve_ratio` of the total capital as cash (gas, opportunities, withdrawals); the
    rest is investable.
 3. Split the investable capital in proportion to the scores ("water filling"): a protocol's
-   share is capped by the risk limit (`RiskLimits.exposure_limit(protocol)`) and by its own
-   `max_usd`; what a capped protocol cannot take is re-split among the others by score. What no
-   protocol can take stays in the reserve.
+   share is capped by the risk limit (`RiskLimits.exposure_limit(protocol)` times `cap_ratio`:
+   0.95 in `Allocator`, for headroom; 1 in `make_plan`) and by its own `max_usd`; what a capped
+   protocol cannot take is re-split among the others by score. What no protocol can take stays
+   in the reserve.
 4. A protocol whose share is below its `capital_required_usd` would earn nothing: the weakest
    such protocol is dropped and the split is redone, until every share is worth holding.
 5. Drift = the fraction of the total capital that must move to reach the plan (half the sum of

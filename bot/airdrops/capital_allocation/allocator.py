@@ -45,6 +45,9 @@ class Allocator:
     >>> result = alloc.rebalance(plan, {"a": 4500.0}, execute=lambda move: move.amount_usd)
     >>> [(m.action, m.protocol, m.amount_usd) for m in result.moves]
     [('deposit', 'b', 2700.0), ('deposit', 'c', 1800.0)]
+
+    Targets use at most `cap_ratio` of each risk limit, leaving headroom for yield and price moves.
+    Give it the scheduler's `clock` so events carry that clock's time (virtual time in history mode).
     """
 
     def __init__(
@@ -104,9 +107,9 @@ class Allocator:
     ) -> RebalanceResult:
         """Move capital towards `plan` when drift exceeds the threshold (or `force`).
 
-        Each move goes through `execute` (which returns the USD it moved); moves it completes write an `allocation` event. A move
-        left incomplete marks the round failed (`error_type="incomplete"`); an exception from
-        `execute` marks it failed and propagates.
+        Each move goes through `execute`, which returns the USD it moved; each move that moved
+        something writes an `allocation` event. A move left incomplete marks the round failed
+        (`error_type="incomplete"`); an exception from `execute` marks it failed and propagates.
         """
         drift = plan.drift(positions)
         if drift <= self.drift_threshold and not force:

@@ -77,7 +77,8 @@ class Plan:
 
         Deviations smaller than `min_move_usd` are left alone: not worth the gas.
         """
-        withdraws, deposits = [], []
+        withdraws: list[Move] = []
+        deposits: list[Move] = []
         for p in sorted(set(self.targets) | set(positions)):
             target = self.targets.get(p, 0.0)
             delta = round(target - positions.get(p, 0.0), 2)

@@ -32,7 +32,7 @@ def run(
     if simulate_days is not None:
         _simulate(simulate_days, wallets, seed, events_dir or "events", bot_id)
         return
-    from airdrops.bot.live import LiveConfig, run as run_live
+    from airdrops.bot.live import LiveConfig, LiveSummary, run as run_live
 
     config = LiveConfig(
         wallets=wallets,
@@ -54,7 +54,7 @@ def run(
     ) as progress:
         task = progress.add_task("starting the chain", total=duration)
 
-        def tick_cb(summary, elapsed):  # type: ignore[no-untyped-def]
+        def tick_cb(summary: LiveSummary, elapsed: float) -> None:
             progress.update(
                 task, completed=elapsed, description=f"{summary.transactions} tx, {summary.claims_succeeded} claims"
             )

@@ -49,7 +49,7 @@ class SimChain:
         self.outages: dict[str, float] = {}
 
     def now_dt(self) -> datetime:
-        return self._clock.datetime()
+        return self._clock.utcnow()
 
     def send(
         self, wallet: Wallet, protocol: str, action: str, amount: float, token: str, chain: str | None = None

@@ -129,7 +129,7 @@ class Simulation:
         return sum(w.value_usd(self.world, self.market) for w in self.wallets)
 
     def _emit(self, event_type: str, **fields: object) -> None:
-        monitoring.emit(event_type, ts=self.clock.datetime(), **fields)
+        monitoring.emit(event_type, ts=self.clock.utcnow(), **fields)
         self.stats.events += 1
 
     def entitlement(self, a: AirdropSpec, wallet: Wallet) -> float:
@@ -180,13 +180,14 @@ class Simulation:
         self.risk.set_positions({(p, w.address): usd for w in self.wallets for p, usd in w.positions.items()})
         self.risk.evaluate()
         now = self.clock.now()
-        if self.risk.kill_switch and self._tripped_at is None:
+        if not self.risk.kill_switch:
+            self._tripped_at = None
+        elif self._tripped_at is None:
             self._tripped_at = now
             self.stats.kill_switch_trips += 1
-        elif self.risk.kill_switch and self._tripped_at is not None:
-            if now - self._tripped_at >= OPERATOR_RESET_HOURS * HOUR:  # the operator looked and re-armed it
-                self.risk.reset()
-                self._tripped_at = None
+        elif now - self._tripped_at >= OPERATOR_RESET_HOURS * HOUR:
+            self.risk.reset()  # the simulated operator looked and re-armed it
+            self._tripped_at = None
 
     def _farm_job(self) -> None:
         farmable = [p for p in sorted(self.world.protocols.values(), key=lambda p: p.name) if p.kind != "lend"]
@@ -325,7 +326,7 @@ class Simulation:
             self._bridge(w, src, chain, amount)
 
     def _snapshot_job(self) -> None:
-        snapshot_id = f"snap-{self.clock.datetime():%Y%m%dT%H%M}"
+        snapshot_id = f"snap-{self.clock.utcnow():%Y%m%dT%H%M}"
         totals: dict[tuple[str, str], float] = {}
         for w in self.wallets:
             rows = [(c, "USDC", amt, amt, "wallet") for c, amt in sorted(w.cash.items())]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from airdrops.history.market import Market
@@ -22,7 +22,7 @@ class Wallet:
     #: Successful transactions per protocol before each airdrop's snapshot (eligibility).
     interactions: Counter[str] = field(default_factory=Counter)
     #: USD-days deposited per protocol before its airdrop's snapshot (eligibility and points).
-    usd_days: Counter[str] = field(default_factory=Counter)
+    usd_days: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     #: Claim state per airdrop: "done" once settled (claimed, refused for good).
     claims: dict[str, str] = field(default_factory=dict)
     #: Claims the chain executed although the bot saw an RPC error (the retry will find them claimed).

@@ -51,6 +51,9 @@ class RiskManager:
     `evaluate()` runs every rule through `monitoring.risk_check` (pass/breach counters,
     `risk_breach` events) and sets the exposure, drawdown and kill-switch gauges. Breaches are
     level-triggered: a limit still exceeded is reported again in the next round.
+
+    Give it the scheduler's `clock`: the daily gas budget rolls over on that clock's UTC days and
+    events carry its time (virtual time in history mode).
     """
 
     def __init__(self, limits: RiskLimits, *, clock: Clock | None = None) -> None:

@@ -35,7 +35,7 @@ class VirtualClock:
 
     >>> clock = VirtualClock(datetime(2025, 1, 1, tzinfo=UTC))
     >>> clock.sleep(90)
-    >>> clock.datetime().isoformat()
+    >>> clock.utcnow().isoformat()
     '2025-01-01T00:01:30+00:00'
     """
 
@@ -57,7 +57,7 @@ class VirtualClock:
         """Move time forward without running anything (e.g. to simulate a blocked process)."""
         self.sleep(seconds)
 
-    def datetime(self) -> datetime:
+    def utcnow(self) -> datetime:
         """The current virtual time as a timezone-aware UTC datetime."""
         return as_datetime(self._now)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from airdrops import monitoring
 from airdrops.monitoring import metrics
-from airdrops.scheduler.clock import Clock, RealClock
+from airdrops.scheduler.clock import Clock, RealClock, as_datetime
 
 _log = logging.getLogger("airdrops.scheduler")
 
@@ -23,7 +23,7 @@ def backoff_delay(attempt: int, base: float, cap: float, jitter: float, rng: ran
     Exponential, `base * 2**(attempt - 1)` capped at `cap`, then shortened by a random fraction of
     up to `jitter` so that jobs failing together do not retry in lockstep. Never above `cap`.
     """
-    delay = min(cap, base * 2 ** (attempt - 1))
+    delay = min(cap, base * 2.0 ** (attempt - 1))
     if jitter:
         delay *= 1.0 - jitter * rng.random()
     return delay
@@ -166,7 +166,8 @@ class Scheduler:
             self._skip_missed(job)
         job.runs += 1
         try:
-            with monitoring.track_job(job.name):
+            ts = None if isinstance(self.clock, RealClock) else as_datetime(self.clock.now())
+            with monitoring.track_job(job.name, ts=ts):
                 job.func()
         except Exception as exc:
             job.failures += 1

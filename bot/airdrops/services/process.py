@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import requests
 
@@ -74,7 +74,7 @@ class Server:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

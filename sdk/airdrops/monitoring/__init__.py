@@ -68,7 +68,7 @@ def configure(
     an endpoint (`handle.metrics_url` is None, `handle.endpoint_error` says why). A malformed
     environment variable raises `ConfigError` naming it.
     """
-    options = {
+    options: dict[str, Any] = {
         "bot_id": bot_id,
         "host": host,
         "port": port,

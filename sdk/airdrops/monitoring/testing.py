@@ -75,6 +75,7 @@ class CapturedEvents:
 
 def _fresh(registry: Registry) -> None:
     registry.reset()
+    registry.events.discard_pending()
     registry.policy.enabled = True
     registry.policy.wallet_labels = False
     registry.policy.cardinality_limit = 2000

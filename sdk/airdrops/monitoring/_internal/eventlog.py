@@ -51,7 +51,7 @@ class EventLog:
         self._thread: threading.Thread | None = None
         self._file: Any = None
         self._path: Path | None = None
-        self._bot_id = "unconfigured"
+        self._bot_id = ""  # filled in at write time for events emitted before start()
         self._dir: Path | None = None
         self._max_bytes = 0
         self._seq = 0
@@ -107,6 +107,19 @@ class EventLog:
         except queue.Full:
             self._on_drop("queue_full")
 
+    def discard_pending(self) -> int:
+        """Drop events queued while no writer runs (tests use it for a clean slate); returns how many."""
+        if self._thread is not None:
+            return 0
+        dropped = 0
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return dropped
+            self._queue.task_done()
+            dropped += 1
+
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until queued events are written (or `timeout` passes)."""
         deadline = time.monotonic() + timeout
@@ -151,6 +164,8 @@ class EventLog:
     def _write(self, records: list[dict[str, Any]]) -> None:
         pending: list[dict[str, Any]] = []  # written to the current file but not yet flushed
         for r in records:
+            if not r["bot_id"]:
+                r["bot_id"] = self._bot_id
             if self._file is not None and self._size >= self._max_bytes:
                 self._commit(pending)
                 self._close()

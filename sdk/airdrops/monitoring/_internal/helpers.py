@@ -92,7 +92,8 @@ class JobRun(Operation):
         self._reg["airdrops.scheduler.job.runs"].add(1, job=job, outcome=self.outcome, error_type=self.error_type)
         self._reg["airdrops.scheduler.job.duration"].record(self.duration, job=job, outcome=self.outcome)
         if self.outcome == "success":
-            self._reg["airdrops.scheduler.job.last_success"].set(time.time(), job=job)
+            when = self.ts.timestamp() if self.ts is not None else time.time()
+            self._reg["airdrops.scheduler.job.last_success"].set(when, job=job)
 
 
 class RpcCall(Operation):
@@ -271,9 +272,12 @@ class Claim(Transaction):
         )
 
 
-def track_job(job: str, *, registry: Registry = DEFAULT) -> JobRun:
-    """Time a scheduler job: `with track_job("claim-all"): ...` or `@track_job("claim-all")`."""
-    return JobRun(registry, None, job=job)
+def track_job(job: str, *, ts: datetime | None = None, registry: Registry = DEFAULT) -> JobRun:
+    """Time a scheduler job: `with track_job("claim-all"): ...` or `@track_job("claim-all")`.
+
+    `ts` is the run's start time when a virtual clock drives the scheduler (default: now).
+    """
+    return JobRun(registry, ts, job=job)
 
 
 def rpc_call(provider: str, method: str, *, registry: Registry = DEFAULT) -> RpcCall:
