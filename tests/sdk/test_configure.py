@@ -96,3 +96,11 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_every_series_carries_bot_id(sdk):
+    handle = sdk()
+    metrics.portfolio_value.set(1.0)
+    samples = [ln for ln in scrape(handle).splitlines() if ln and not ln.startswith("#")]
+    assert any(s.startswith("process_cpu_seconds_total") for s in samples)
+    assert [s for s in samples if 'bot_id="test-bot-1"' not in s] == []

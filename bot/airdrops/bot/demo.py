@@ -40,9 +40,8 @@ SUMMARY_QUERIES = (
 
 
 def run_demo(duration: float, wallets: int, out: Path, console: Console) -> None:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from airdrops.bot.live import LiveConfig, run as run_live
+    from airdrops.bot.console import run_with_progress
+    from airdrops.bot.live import LiveConfig
 
     out = out.resolve()
     shutil.rmtree(out / "prometheus", ignore_errors=True)
@@ -56,20 +55,7 @@ def run_demo(duration: float, wallets: int, out: Path, console: Console) -> None
         config = LiveConfig(
             wallets=wallets, duration=duration, metrics_port=port, events_dir=str(events), bot_id="demo-bot"
         )
-        with Progress(
-            TextColumn("[bold]bot[/]"),
-            BarColumn(),
-            TextColumn("{task.description}"),
-            TimeRemainingColumn(),
-            console=console,
-        ) as progress:
-            task = progress.add_task("deploying contracts", total=duration)
-            summary = run_live(
-                config,
-                on_tick=lambda s, elapsed: progress.update(
-                    task, completed=elapsed, description=f"{s.transactions} tx, {s.claims_succeeded} claims ok"
-                ),
-            )
+        summary = run_with_progress(config, console)
         time.sleep(2.5)  # let Prometheus take a last scrape before the endpoint goes away
         table = Table(title="Summary, read back from Prometheus")
         table.add_column("what")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 bot_app = typer.Typer(help="The reference airdrop bot.", no_args_is_help=True)
@@ -32,7 +31,8 @@ def run(
     if simulate_days is not None:
         _simulate(simulate_days, wallets, seed, events_dir or "events", bot_id)
         return
-    from airdrops.bot.live import LiveConfig, LiveSummary, run as run_live
+    from airdrops.bot.console import run_with_progress
+    from airdrops.bot.live import LiveConfig
 
     config = LiveConfig(
         wallets=wallets,
@@ -44,22 +44,7 @@ def run(
         seed=seed,
         tick=tick,
     )
-    with Progress(
-        TextColumn("[bold]bot[/]"),
-        BarColumn(),
-        TextColumn("{task.description}"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("starting the chain", total=duration)
-
-        def tick_cb(summary: LiveSummary, elapsed: float) -> None:
-            progress.update(
-                task, completed=elapsed, description=f"{summary.transactions} tx, {summary.claims_succeeded} claims"
-            )
-
-        summary = run_live(config, on_tick=tick_cb)
+    summary = run_with_progress(config, console)
     table = Table(title="Live run")
     table.add_column("what")
     table.add_column("value", justify="right")

@@ -224,41 +224,38 @@ class Instrument:
         raise NotImplementedError
 
 
-class Counter(Instrument):
+class _Sum(Instrument):
+    """Counters and up-down counters: a running sum per series."""
+
     __slots__ = ()
+    _monotonic = True
 
     def add(self, amount: float = 1, **attributes: Any) -> None:
-        """Add a non-negative amount to the series named by `attributes`."""
+        """Add `amount` to the series named by `attributes` (counters ignore negative amounts)."""
         if self._policy.enabled:
             self._get(attributes).add(amount)
+
+    def to_metric(self, now_ns: int) -> Metric | None:
+        points = [NumberDataPoint(s.attributes, s.start_ns, now_ns, s.value) for s in self.series()]
+        if not points:
+            return None
+        data = Sum(points, AggregationTemporality.CUMULATIVE, is_monotonic=self._monotonic)
+        return Metric(self.spec.name, self.spec.description, self.spec.unit, data)
+
+
+class Counter(_Sum):
+    __slots__ = ()
 
     def _new_series(self, attributes: Mapping[str, str]) -> BoundCounter:
         return BoundCounter(attributes)
 
-    def to_metric(self, now_ns: int) -> Metric | None:
-        points = [NumberDataPoint(s.attributes, s.start_ns, now_ns, s.value) for s in self.series()]
-        if not points:
-            return None
-        data = Sum(points, AggregationTemporality.CUMULATIVE, is_monotonic=True)
-        return Metric(self.spec.name, self.spec.description, self.spec.unit, data)
 
-
-class UpDownCounter(Instrument):
+class UpDownCounter(_Sum):
     __slots__ = ()
-
-    def add(self, amount: float = 1, **attributes: Any) -> None:
-        if self._policy.enabled:
-            self._get(attributes).add(amount)
+    _monotonic = False
 
     def _new_series(self, attributes: Mapping[str, str]) -> BoundUpDownCounter:
         return BoundUpDownCounter(attributes)
-
-    def to_metric(self, now_ns: int) -> Metric | None:
-        points = [NumberDataPoint(s.attributes, s.start_ns, now_ns, s.value) for s in self.series()]
-        if not points:
-            return None
-        data = Sum(points, AggregationTemporality.CUMULATIVE, is_monotonic=False)
-        return Metric(self.spec.name, self.spec.description, self.spec.unit, data)
 
 
 class GaugeInstrument(Instrument):

@@ -18,6 +18,7 @@ from opentelemetry.sdk.metrics.export import MetricsData, ResourceMetrics, Scope
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
+from prometheus_client.metrics_core import Metric as PromMetric
 
 from airdrops.monitoring._internal import config
 from airdrops.monitoring._internal.redact import redact_url
@@ -51,6 +52,21 @@ class CatalogueReader(PrometheusMetricReader):
         ours = ResourceMetrics(self._resource, [ScopeMetrics(_SCOPE, self._source.collect(), "")], "")
         theirs = list(metrics_data.resource_metrics) if metrics_data is not None else []
         super()._receive_metrics(MetricsData([*theirs, ours]), timeout_millis, **kwargs)
+
+
+class _WithLabels:
+    """A prometheus_client collector whose samples all gain `labels` (the bot's identity)."""
+
+    def __init__(self, collector: Any, labels: dict[str, str]) -> None:
+        self._collector = collector
+        self._labels = labels
+
+    def collect(self) -> Any:
+        for family in self._collector.collect():
+            labelled = PromMetric(family.name, family.documentation, family.type, family.unit)
+            for s in family.samples:
+                labelled.add_sample(s.name, {**s.labels, **self._labels}, s.value, s.timestamp, s.exemplar)
+            yield labelled
 
 
 @dataclass
@@ -128,8 +144,10 @@ def configure(service_name: str | None = None, *, registry: Registry | None = No
         handle = Handle(settings, reg)
         resource = Resource.create({"service.name": settings["service_name"], "bot_id": settings["bot_id"]})
         handle.prometheus_registry = CollectorRegistry()
+        runtime = CollectorRegistry()  # process and Python metrics, relabelled with bot_id below
         for collector in (ProcessCollector, PlatformCollector, GCCollector):
-            collector(registry=handle.prometheus_registry)
+            collector(registry=runtime)
+        handle.prometheus_registry.register(_WithLabels(runtime, {"bot_id": settings["bot_id"]}))
         reader = CatalogueReader(reg, resource, handle.prometheus_registry)
         handle.meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
         _serve(handle)
