@@ -40,4 +40,4 @@ def test_history_mode_is_deterministic_for_a_seed(tmp_path):
     assert contents[0] == contents[1]
     assert {r["type"] for r in contents[0]} >= {"transaction", "claim", "price", "portfolio_snapshot", "allocation"}
     days = {r["ts"][:10] for r in contents[0]}
-    assert len(days) >= 3 and all(d.startswith("2026-01") for d in days)  # virtual time, not today
+    assert len(days) >= 3 and all(d.startswith("2025-01") for d in days)  # virtual time, not today

@@ -25,11 +25,12 @@ def run(
     seed: int = typer.Option(7, help="Random seed; history mode is deterministic for a given seed."),
     bot_id: str = typer.Option(None, help="Identity on every series and event (default from the environment)."),
     tick: float = typer.Option(1.0, help="Live mode: seconds between farming actions."),
+    start: str = typer.Option("2025-01-01", help="History mode: first simulated day (ISO date, UTC)."),
 ) -> None:
     """Run the bot live against a chain, or `--simulate-days N` to write weeks of history fast."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if simulate_days is not None:
-        _simulate(simulate_days, wallets, seed, events_dir or "events", bot_id)
+        _simulate(simulate_days, wallets, seed, events_dir or "events", bot_id, _utc(start))
         return
     from airdrops.bot.console import run_with_progress
     from airdrops.bot.live import LiveConfig
@@ -65,7 +66,15 @@ def run(
     console.print(table)
 
 
-def _simulate(days: int, wallets: int, seed: int, events_dir: str, bot_id: str | None) -> None:
+def _utc(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"--start {text!r} is not an ISO date such as 2025-01-01") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _simulate(days: int, wallets: int, seed: int, events_dir: str, bot_id: str | None, start: datetime) -> None:
     from airdrops import monitoring
     from airdrops.history import simulate
 
@@ -73,10 +82,24 @@ def _simulate(days: int, wallets: int, seed: int, events_dir: str, bot_id: str |
         "airdrops-history", bot_id=bot_id or f"history-{seed}", port=0, events_dir=events_dir, instrument_requests=False
     )
     with console.status(f"simulating {days} days with {wallets} wallets"):
-        result = simulate(days=days, wallets=wallets, seed=seed, start=datetime(2026, 1, 1, tzinfo=UTC))
+        result = simulate(days=days, wallets=wallets, seed=seed, start=start)
         handle.flush(timeout=60)
     handle.shutdown()
-    console.print(result)
+    table = Table(title=f"History: {days} days, {wallets} wallets, seed {seed}")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("period", f"{result.start:%Y-%m-%d} .. {result.end:%Y-%m-%d}"),
+        ("transactions by action", ", ".join(f"{k} {v}" for k, v in sorted(result.tx_by_action.items()))),
+        ("failed transactions", ", ".join(f"{k} {v}" for k, v in sorted(result.tx_failed.items())) or "0"),
+        ("claims", ", ".join(f"{k} {v}" for k, v in sorted(result.claims.items()))),
+        ("claimed value (USD)", f"{result.claimed_value_usd:,.2f}"),
+        ("gas (USD)", f"{result.gas_usd:,.2f}"),
+        ("portfolio (USD)", f"{result.initial_portfolio_usd:,.2f} -> {result.final_portfolio_usd:,.2f}"),
+        ("events written", f"{result.events:,}"),
+    ):
+        table.add_row(label, str(value))
+    console.print(table)
     console.print(f"event log: {Path(events_dir).resolve()}")
 
 

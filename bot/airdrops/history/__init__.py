@@ -15,7 +15,7 @@ produce. The same seed gives the same events (apart from `event_id`).
     summary = simulate(days=30, wallets=20, seed=7, start=datetime(2025, 1, 1, tzinfo=UTC))
     handle.shutdown()
 
-Or from a shell: `python -m airdrops.history --days 30 --wallets 20 --seed 7 --events-dir events`.
+Or from a shell: `airdrops bot run --simulate-days 30 --wallets 20 --seed 7 --events-dir events`.
 """
 
 from __future__ import annotations
