@@ -55,8 +55,8 @@ class LiveConfig:
     tick: float = 1.0
     limits: RiskLimits = field(
         default_factory=lambda: RiskLimits(
-            max_exposure_per_protocol_usd=20_000,
-            max_exposure_per_wallet_usd=8_000,
+            max_exposure_per_protocol_usd=30_000,
+            max_exposure_per_wallet_usd=15_000,
             max_drawdown=0.25,
             max_daily_gas_usd=500,
         )
@@ -113,9 +113,16 @@ class LiveBot:
         for w in self.world.wallets:
             a = w.address
             out[(self.lend.name, a)] = Decimal(self.world.vault.functions.assets_of(a).call()) / USDC
-            out[(self.bridge.name, a)] = Decimal(self.world.escrow.functions.locked(a).call()) / USDC
+            out[(self.bridge.name, a)] = self._bridged(a)
             out[(self.swap.name, a)] = Decimal(self.world.token.functions.balanceOf(a).call()) / AIR * price
         return out
+
+    def _bridged(self, wallet: str) -> Decimal:
+        """USDC the wallet sent over the bridge: still its capital, now on the destination chain."""
+        logs = self.world.escrow.events.Locked().get_logs(
+            from_block=0, argument_filters={"sender": wallet, "token": self.world.stable.address}
+        )
+        return Decimal(sum(int(log["args"]["amount"]) for log in logs)) / USDC
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -201,16 +208,17 @@ class LiveBot:
     def rebalance(self) -> None:
         by_protocol: dict[str, float] = {}
         for (protocol, _), usd in self.positions().items():
-            by_protocol[protocol] = by_protocol.get(protocol, 0.0) + float(usd)
+            if protocol != self.swap.name:
+                by_protocol[protocol] = by_protocol.get(protocol, 0.0) + float(usd)
         capital = sum(
             float(Decimal(self.world.stable.functions.balanceOf(w.address).call()) / USDC) for w in self.world.wallets
         ) + sum(by_protocol.values())
+        # Capital goes where it can be deposited (and earns); swaps are farming activity, not allocation.
         plan = self.allocator.plan(
             capital,
             [
                 Opportunity(self.lend.name, 900, 10_000, chain=self.world.chain),
                 Opportunity(self.bridge.name, 600, 10_000, chain=self.world.chain),
-                Opportunity(self.swap.name, 300, 5_000, chain=self.world.chain),
             ],
         )
         self.allocator.rebalance(plan, by_protocol, execute=self._move)
