@@ -1,6 +1,8 @@
-"""Real servers (Prometheus today) started as child processes on loopback, for the demo and tests."""
+"""Real servers started as child processes on loopback (Prometheus, Alertmanager), for the demo and tests."""
 
+from airdrops.services.alertmanager import Alertmanager
 from airdrops.services.process import free_port, wait_http
 from airdrops.services.prometheus import Prometheus, query
+from airdrops.services.webhook import WebhookSink
 
-__all__ = ["Prometheus", "free_port", "query", "wait_http"]
+__all__ = ["Alertmanager", "Prometheus", "WebhookSink", "free_port", "query", "wait_http"]

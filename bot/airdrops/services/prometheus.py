@@ -23,28 +23,62 @@ class Prometheus(Server):
         targets: list[str],
         *,
         scrape_interval: str = "1s",
+        evaluation_interval: str | None = None,
         rule_files: list[str] | None = None,
+        alertmanagers: list[str] | None = None,
         job: str = "airdrops-bot",
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = workdir / "prometheus.yml"
         workdir.mkdir(parents=True, exist_ok=True)
-        rules = "".join(f"\n  - {r}" for r in rule_files or []) or " []"
-        target_list = ", ".join(f'"{t}"' for t in targets)
-        config.write_text(
-            f"global:\n  scrape_interval: {scrape_interval}\n  evaluation_interval: {scrape_interval}\n"
-            f"rule_files:{rules}\n"
-            f"scrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: [{target_list}]\n"
+        self.config_path = workdir / "prometheus.yml"
+        self.config_path.write_text(
+            render_config(
+                targets,
+                scrape_interval,
+                evaluation_interval or scrape_interval,
+                rule_files or [],
+                alertmanagers or [],
+                job,
+            )
         )
         args = [
             require("prometheus", "prometheus"),
-            f"--config.file={config}",
+            f"--config.file={self.config_path}",
             f"--storage.tsdb.path={workdir / 'data'}",
             f"--web.listen-address=127.0.0.1:{self.port}",
             "--storage.tsdb.retention.time=10y",
         ]
         super().__init__(args, workdir, f"{self.url}/-/ready", "prometheus")
+
+
+def render_config(
+    targets: list[str],
+    scrape_interval: str,
+    evaluation_interval: str,
+    rule_files: list[str],
+    alertmanagers: list[str],
+    job: str,
+) -> str:
+    lines = [
+        "global:",
+        f"  scrape_interval: {scrape_interval}",
+        f"  evaluation_interval: {evaluation_interval}",
+        f"rule_files: [{quoted(rule_files)}]",
+    ]
+    if alertmanagers:
+        lines += [
+            "alerting:",
+            "  alertmanagers:",
+            "    - static_configs:",
+            f"        - targets: [{quoted(alertmanagers)}]",
+        ]
+    lines += ["scrape_configs:", f"  - job_name: {job}", "    static_configs:", f"      - targets: [{quoted(targets)}]"]
+    return "\n".join(lines) + "\n"
+
+
+def quoted(items: list[str]) -> str:
+    return ", ".join(f'"{i}"' for i in items)
 
 
 def query(base_url: str, promql: str, timeout: float = 10.0) -> list[dict[str, Any]]:
