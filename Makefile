@@ -11,14 +11,14 @@ STAMP := $(VENV)/.installed
 export AIRDROPS_CACHE_DIR ?= $(CURDIR)/.cache
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help demo test test-fast lint typecheck bench docs system-deps clean
+.PHONY: help demo test test-fast lint typecheck bench docs generate system-deps clean
 
 help:
 	@echo "make demo       run the local node, a bot and Prometheus; print a summary"
 	@echo "make test       lint, type checks and every test (what CI runs)"
 	@echo "make test-fast  unit tests only"
 	@echo "make bench      benchmarks, side by side with the alternatives"
-	@echo "make docs       regenerate docs/ from the code"
+	@echo "make generate   regenerate docs, rules, the Alertmanager config and dashboards from the code"
 
 # Debian packages, installed only when something is missing.
 system-deps:
@@ -27,6 +27,9 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  for svc in prometheus prometheus-alertmanager; do \
+	    case "$$missing" in *" $$svc"*) systemctl disable --now $$svc >/dev/null 2>&1 || true;; esac; \
+	  done; \
 	fi
 
 $(STAMP): pyproject.toml constraints.txt
@@ -54,6 +57,13 @@ typecheck: $(STAMP)
 
 bench: system-deps $(STAMP)
 	$(PY) benchmarks/run.py
+
+# Everything generated from code (docs, rules, Alertmanager config, dashboards); tests fail on drift.
+generate: $(STAMP)
+	$(BIN)/airdrops rules build
+	$(BIN)/airdrops alerting build
+	$(BIN)/airdrops dashboards build
+	$(BIN)/airdrops docs build
 
 docs: $(STAMP)
 	$(BIN)/airdrops docs build --out docs

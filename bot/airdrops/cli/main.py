@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -15,6 +16,12 @@ app = typer.Typer(
 metrics_app = typer.Typer(help="The metric catalogue.", no_args_is_help=True)
 events_app = typer.Typer(help="The event log schema.", no_args_is_help=True)
 docs_app = typer.Typer(help="Documents generated from the code.", no_args_is_help=True)
+rules_app = typer.Typer(help="Prometheus recording and alerting rules, generated from code.", no_args_is_help=True)
+alerting_app = typer.Typer(help="The Alertmanager configuration, generated from code.", no_args_is_help=True)
+dashboards_app = typer.Typer(help="Grafana dashboards, generated from code.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(alerting_app, name="alerting")
+app.add_typer(dashboards_app, name="dashboards")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(events_app, name="events")
 app.add_typer(docs_app, name="docs")
@@ -47,11 +54,47 @@ def docs_build() -> None:
     """Regenerate docs/metrics.md, events.md, sdk-config.md and module_deps.dot."""
     from airdrops.cli import docgen
 
-    changed = docgen.build(docgen.repo_root())
+    _report(docgen.build(docgen.repo_root()), "docs")
+
+
+def _report(changed: list[Path], what: str) -> None:
     for path in changed:
         console.print(f"wrote {path}")
     if not changed:
-        console.print("docs are up to date")
+        console.print(f"{what}: up to date")
+
+
+@rules_app.command("build")
+def rules_build() -> None:
+    """Regenerate rules/recording.yml and rules/alerts.yml from bot/airdrops/rules/."""
+    from airdrops.cli.docgen import repo_root
+    from airdrops.rules.build import build
+
+    _report(build(repo_root()), "rules")
+
+
+@alerting_app.command("build")
+def alerting_build() -> None:
+    """Regenerate rules/alertmanager/alertmanager.yml (webhook receiver only)."""
+    from airdrops.alerting import render
+    from airdrops.cli.docgen import repo_root
+
+    path = repo_root() / "rules/alertmanager/alertmanager.yml"
+    content = render()
+    changed = not path.exists() or path.read_text() != content
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    _report([path] if changed else [], "the Alertmanager configuration")
+
+
+@dashboards_app.command("build")
+def dashboards_build() -> None:
+    """Regenerate dashboards/*.json from bot/airdrops/dashboards/."""
+    from airdrops.cli.docgen import repo_root
+    from airdrops.dashboards.build import build
+
+    _report(build(repo_root()), "dashboards")
 
 
 def _register_bot() -> None:
