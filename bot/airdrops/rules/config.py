@@ -1,0 +1,187 @@
+"""The one place for the rules' selectors, thresholds, `for:` durations and SLO objectives.
+
+kubernetes-mixin's `config.libsonnet`, as data: `recording` and `alerts` read every number from
+a `RulesConfig`, so a user tunes the rules here (or, later, from a YAML file through
+`RulesConfig.with_overrides`) and never in an expression. Durations are Prometheus duration
+strings; ratios are fractions (0.05 = 5%).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["critical", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class BurnRateWindow:
+    """One multi-window burn-rate alert of the Google SRE workbook (chapter "Alerting on SLOs").
+
+    It fires when the error ratio over both `long` and `short` exceeds `factor` times the error
+    budget (1 - objective): `long` makes it significant, `short` makes it reset soon after the
+    burn stops.
+    """
+
+    long: str
+    short: str
+    factor: float
+    severity: Severity
+    for_: str
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """Everything the generated rules depend on; `DEFAULT` is what `airdrops rules build` uses."""
+
+    # --- selectors -------------------------------------------------------------------------
+
+    #: Label matchers selecting the bots' scrape job; added to every selector of a raw metric.
+    #: `airdrops-bot` is the job name `airdrops.services.Prometheus` (tests, demo) scrapes bots as.
+    bot_selector: str = 'job="airdrops-bot"'
+    #: The label holding the scheduler's job name (the catalogue attribute `job`). It clashes with
+    #: the scrape job's target label, so Prometheus (honor_labels: false, the default) stores it
+    #: as `exported_job`. Set `job` if you scrape the bots with honor_labels: true.
+    scheduler_job_label: str = "exported_job"
+    #: Where `runbook_url` points: one Markdown file, one section per alert, anchor = the alert
+    #: name lower-cased (GitHub's anchors).
+    runbook_base_url: str = "https://github.com/airdrops-dev/airdrops/blob/main/docs/runbooks.md"
+
+    #: Quantiles recorded from each latency histogram (RPC calls, transactions, scheduler jobs).
+    latency_quantiles: tuple[float, ...] = (0.5, 0.9, 0.99)
+
+    # --- bot -----------------------------------------------------------------------------------
+
+    #: How long a target may fail its scrapes before AirdropsBotDown fires: a few scrapes, so a
+    #: restart does not page.
+    bot_down_for: str = "2m"
+    #: How long Prometheus may have no bot target at all before AirdropsBotNotScraped fires.
+    bot_absent_for: str = "5m"
+
+    # --- error ratios (with a minimum-traffic guard, so two requests cannot make 50%) --------------
+
+    #: Failed JSON-RPC requests over all requests, per bot and provider, over 5m.
+    rpc_error_ratio: float = 0.05
+    #: Requests a provider must have served in those 5m for the ratio to count.
+    rpc_min_requests: int = 20
+    rpc_error_ratio_for: str = "10m"
+    #: Failed transactions over all transactions, per bot, chain and protocol, over 1h.
+    tx_failure_ratio: float = 0.10
+    #: Transactions sent in that hour for the ratio to count.
+    tx_min_transactions: int = 10
+    tx_failure_ratio_for: str = "15m"
+    #: Failed claims over claims, per bot, protocol and airdrop, over 1h (expected outcomes excluded).
+    claim_failure_ratio: float = 0.20
+    #: Counted claim attempts in that hour for the ratio to count.
+    claim_min_attempts: int = 5
+    claim_failure_ratio_for: str = "15m"
+    #: Claim failure reasons that are outcomes, not faults: the wallet was not eligible or had
+    #: claimed already, or the risk kill switch refused the claim on purpose. They count neither
+    #: as failures nor as attempts in the claim ratios and the claim-success SLO.
+    claim_expected_failure_reasons: tuple[str, ...] = ("not_eligible", "already_claimed", "kill_switch")
+
+    # --- scheduler -------------------------------------------------------------------------
+
+    #: A job is failing repeatedly when more than this share of its runs failed over 1h ...
+    job_failure_ratio: float = 0.5
+    #: ... and it failed at least this many times in that hour (retries count as runs).
+    job_min_failures: int = 5
+    job_failure_for: str = "15m"
+    #: Runs skipped (the job was late by a whole interval) within 1h before AirdropsJobMissedRuns.
+    job_missed_runs: int = 3
+    #: A job has not succeeded for this many of its intervals (last_success vs interval gauges).
+    job_not_succeeded_intervals: int = 3
+    #: ... and for at least this long: the last-success gauge is only as fresh as the last scrape
+    #: and rule evaluation, which would otherwise be most of the age of a job running every few seconds.
+    job_not_succeeded_min: str = "5m"
+    job_not_succeeded_for: str = "5m"
+    #: Jobs due and waiting to run: more than this many, for `queue_for`, is a backlog.
+    queue_depth: int = 5
+    queue_for: str = "10m"
+
+    # --- risk --------------------------------------------------------------------------------
+
+    #: Exposure above its limit (ratio > 1) for this long fires AirdropsExposureAboveLimit.
+    exposure_for: str = "5m"
+    #: Drawdown above this share of its limit (and not yet above it) warns before the kill switch.
+    drawdown_warning_ratio: float = 0.8
+    drawdown_warning_for: str = "15m"
+    #: Window over which any `airdrops.risk.breaches` increment fires AirdropsRiskLimitBreached.
+    risk_breach_window: str = "15m"
+
+    # --- capital ------------------------------------------------------------------------------
+
+    #: Idle capital (reserve included) over all capital above this fires AirdropsIdleCapitalHigh.
+    #: The reference plan keeps a 20% reserve: 30% leaves room for rebalancing lag.
+    idle_capital_ratio: float = 0.30
+    idle_capital_for: str = "1h"
+    #: |allocated - target| / target per protocol above this is drift from the plan ...
+    allocation_drift_ratio: float = 0.25
+    #: ... when it is also at least this many USD (small targets drift by a lot of percent).
+    allocation_drift_min_usd: float = 100.0
+    #: Rebalancing runs periodically; drift that outlives this is not being corrected.
+    allocation_drift_for: str = "2h"
+
+    # --- SDK self-health ------------------------------------------------------------------------
+
+    #: Any event dropped within this window fires AirdropsEventsDropped.
+    events_dropped_window: str = "10m"
+    #: Any attribute rejected or measurement folded into overflow within this window fires.
+    instrumentation_window: str = "30m"
+
+    # --- SLOs (multi-window, multi-burn-rate) -------------------------------------------------------
+
+    #: Share of JSON-RPC requests that must succeed, per bot: a 0.5% error budget.
+    rpc_availability_objective: float = 0.995
+    #: Share of counted claim attempts that must succeed, per bot: a 5% error budget.
+    claim_success_objective: float = 0.95
+    #: The workbook's table: 2% of a 30-day budget in 1h (14.4x) or 5% in 6h (6x) pages;
+    #: 10% in 1d (3x) or 10% in 3d (1x) makes a ticket. `for:` as kubernetes-mixin's.
+    burn_rate_windows: tuple[BurnRateWindow, ...] = field(
+        default_factory=lambda: (
+            BurnRateWindow("1h", "5m", 14.4, "critical", "2m"),
+            BurnRateWindow("6h", "30m", 6.0, "critical", "15m"),
+            BurnRateWindow("1d", "2h", 3.0, "warning", "1h"),
+            BurnRateWindow("3d", "6h", 1.0, "warning", "3h"),
+        )
+    )
+
+    @property
+    def slo_windows(self) -> tuple[str, ...]:
+        """Every window an SLO error ratio is recorded over, shortest first."""
+        windows = {w for b in self.burn_rate_windows for w in (b.long, b.short)}
+        return tuple(sorted(windows, key=seconds))
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> RulesConfig:
+        """A copy with some values replaced; unknown keys are an error, not silently ignored."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise KeyError(f"unknown rules setting(s): {', '.join(unknown)}")
+        values = dict(overrides)
+        if "burn_rate_windows" in values:
+            values["burn_rate_windows"] = tuple(
+                w if isinstance(w, BurnRateWindow) else _burn_rate_window(w) for w in values["burn_rate_windows"]
+            )
+        for key in ("claim_expected_failure_reasons", "latency_quantiles"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return dataclasses.replace(self, **values)
+
+
+DEFAULT = RulesConfig()
+
+
+def _burn_rate_window(item: Mapping[str, Any]) -> BurnRateWindow:
+    # In a YAML file the key is `for`, as in a rule file.
+    return BurnRateWindow(**{("for_" if k == "for" else k): v for k, v in item.items()})
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def seconds(duration: str) -> int:
+    """Seconds in a simple Prometheus duration: `5m` -> 300, `3d` -> 259200."""
+    return int(duration[:-1]) * _UNITS[duration[-1]]

@@ -1,0 +1,181 @@
+"""Recording rules: the rates, ratios and quantiles that dashboards and alerts reuse.
+
+Names follow Prometheus' `level:metric:operations`: the labels kept, the metric, then what was
+done to it (`rate5m`, `ratio_rate1h`, `histogram_quantile`). The alerts import the names from
+here, so a rename cannot leave an alert reading a series nobody records.
+"""
+
+from __future__ import annotations
+
+from airdrops.rules.config import RulesConfig
+from airdrops.rules.expr import by, level, metric, num, ratio_rate, selector
+from airdrops.rules.model import Group, Record
+from airdrops.rules.slo import counted_claims, slos
+
+#: The window of the dashboard-facing rates (`rate5m`); the alerts add longer ones where needed.
+RATE = "5m"
+
+RPC_REQUESTS = f"bot_id_provider:airdrops_rpc_requests:rate{RATE}"
+RPC_ERRORS = f"bot_id_provider:airdrops_rpc_errors:rate{RATE}"
+RPC_ERROR_RATIO = f"bot_id_provider:airdrops_rpc_errors:ratio_rate{RATE}"
+EXPOSURE_RATIO = "bot_id_protocol:airdrops_risk_exposure_over_limit:ratio"
+DRAWDOWN_RATIO = "bot_id:airdrops_risk_drawdown_over_limit:ratio"
+IDLE_RATIO = "bot_id:airdrops_capital_idle:ratio"
+DRIFT_RATIO = "bot_id_protocol:airdrops_capital_allocation_drift:ratio"
+
+
+def tx_failure_ratio(window: str) -> str:
+    return f"bot_id_chain_protocol:airdrops_protocol_tx_failures:ratio_rate{window}"
+
+
+def claim_failure_ratio(window: str) -> str:
+    return f"bot_id_protocol_airdrop:airdrops_claim_failures:ratio_rate{window}"
+
+
+def job_failure_ratio(cfg: RulesConfig, window: str) -> str:
+    return f"{level('bot_id', cfg.scheduler_job_label)}:airdrops_scheduler_job_failures:ratio_rate{window}"
+
+
+def _quantiles(cfg: RulesConfig, otel_name: str, labels: tuple[str, ...]) -> list[Record]:
+    bucket = selector(metric(otel_name, "_bucket"), cfg.bot_selector)
+    name = f"{level(*labels, 'quantile')}:{metric(otel_name)}:histogram_quantile"
+    return [
+        Record(
+            name,
+            f"histogram_quantile({num(q)}, sum by (le, {by(*labels)}) (rate({bucket}[{RATE}])))",
+            {"quantile": num(q)},
+        )
+        for q in cfg.latency_quantiles
+    ]
+
+
+def rpc(cfg: RulesConfig) -> Group:
+    requests = selector(metric("airdrops.rpc.request.duration", "_count"), cfg.bot_selector)
+    errors = selector(metric("airdrops.rpc.request.errors"), cfg.bot_selector)
+    return Group(
+        "airdrops-rpc.rules",
+        (
+            Record(f"bot_id:airdrops_rpc_requests:rate{RATE}", f"sum by (bot_id) (rate({requests}[{RATE}]))"),
+            Record(RPC_REQUESTS, f"sum by (bot_id, provider) (rate({requests}[{RATE}]))"),
+            Record(RPC_ERRORS, f"sum by (bot_id, provider) (rate({errors}[{RATE}]))"),
+            Record(RPC_ERROR_RATIO, f"(\n  {RPC_ERRORS}\n  or\n  0 * {RPC_REQUESTS}\n)\n/\n{RPC_REQUESTS}"),
+            *_quantiles(cfg, "airdrops.rpc.request.duration", ("bot_id", "provider")),
+        ),
+    )
+
+
+def protocols(cfg: RulesConfig) -> Group:
+    labels = ("bot_id", "chain", "protocol")
+    tx = selector(metric("airdrops.protocol.tx"), cfg.bot_selector)
+    failed = selector(metric("airdrops.protocol.tx"), cfg.bot_selector, 'outcome="failure"')
+    gas_usd = selector(metric("airdrops.protocol.gas.cost"), cfg.bot_selector)
+    return Group(
+        "airdrops-protocols.rules",
+        (
+            Record(f"{level(*labels)}:airdrops_protocol_tx:rate{RATE}", f"sum by ({by(*labels)}) (rate({tx}[{RATE}]))"),
+            Record(tx_failure_ratio(RATE), ratio_rate(failed, tx, by(*labels), RATE)),
+            Record(tx_failure_ratio("1h"), ratio_rate(failed, tx, by(*labels), "1h")),
+            Record(
+                f"{level(*labels)}:{metric('airdrops.protocol.gas.cost').removesuffix('_total')}:rate{RATE}",
+                f"sum by ({by(*labels)}) (rate({gas_usd}[{RATE}]))",
+            ),
+            *_quantiles(cfg, "airdrops.protocol.tx.duration", labels),
+        ),
+    )
+
+
+def claims(cfg: RulesConfig) -> Group:
+    labels = ("bot_id", "protocol", "airdrop")
+    name = metric("airdrops.claim.attempts")
+    counted = counted_claims(cfg)
+    attempts = selector(name, cfg.bot_selector)
+    total = selector(name, cfg.bot_selector, counted)
+    failed = selector(name, cfg.bot_selector, 'outcome="failure"', counted)
+    return Group(
+        "airdrops-claims.rules",
+        (
+            Record(
+                f"{level(*labels)}:airdrops_claim_attempts:rate{RATE}",
+                f"sum by ({by(*labels)}) (rate({attempts}[{RATE}]))",
+            ),
+            Record(claim_failure_ratio(RATE), ratio_rate(failed, total, by(*labels), RATE)),
+            Record(claim_failure_ratio("1h"), ratio_rate(failed, total, by(*labels), "1h")),
+        ),
+    )
+
+
+def scheduler(cfg: RulesConfig) -> Group:
+    labels = ("bot_id", cfg.scheduler_job_label)
+    runs = selector(metric("airdrops.scheduler.job.runs"), cfg.bot_selector)
+    failed = selector(metric("airdrops.scheduler.job.runs"), cfg.bot_selector, 'outcome="failure"')
+    return Group(
+        "airdrops-scheduler.rules",
+        (
+            Record(
+                f"{level(*labels)}:airdrops_scheduler_job_runs:rate{RATE}",
+                f"sum by ({by(*labels)}) (rate({runs}[{RATE}]))",
+            ),
+            Record(job_failure_ratio(cfg, RATE), ratio_rate(failed, runs, by(*labels), RATE)),
+            Record(job_failure_ratio(cfg, "1h"), ratio_rate(failed, runs, by(*labels), "1h")),
+            *_quantiles(cfg, "airdrops.scheduler.job.duration", labels),
+        ),
+    )
+
+
+def risk(cfg: RulesConfig) -> Group:
+    def gauge(otel_name: str, labels: str) -> str:
+        return f"max by ({labels}) ({selector(metric(otel_name), cfg.bot_selector)})"
+
+    return Group(
+        "airdrops-risk.rules",
+        (
+            Record(
+                EXPOSURE_RATIO,
+                f"{gauge('airdrops.risk.exposure', 'bot_id, protocol')}\n/\n"
+                f"{gauge('airdrops.risk.exposure.limit', 'bot_id, protocol')}",
+            ),
+            Record(
+                DRAWDOWN_RATIO,
+                f"{gauge('airdrops.risk.drawdown', 'bot_id')}\n/\n{gauge('airdrops.risk.drawdown.limit', 'bot_id')}",
+            ),
+        ),
+    )
+
+
+def capital(cfg: RulesConfig) -> Group:
+    def total(otel_name: str, labels: str) -> str:
+        return f"sum by ({labels}) ({selector(metric(otel_name), cfg.bot_selector)})"
+
+    idle = total("airdrops.capital.idle", "bot_id")
+    allocated = total("airdrops.capital.allocated", "bot_id")
+    per_protocol_allocated = total("airdrops.capital.allocated", "bot_id, protocol")
+    per_protocol_target = total("airdrops.capital.target", "bot_id, protocol")
+    return Group(
+        "airdrops-capital.rules",
+        (
+            # Idle (reserve included) over all capital, idle plus deployed.
+            Record(IDLE_RATIO, f"{idle}\n/\n(\n  {idle}\n  +\n  {allocated}\n)"),
+            # How far each protocol is from its planned amount, as a share of the plan.
+            Record(
+                DRIFT_RATIO,
+                f"abs(\n  {per_protocol_allocated}\n  -\n  {per_protocol_target}\n)\n/\n{per_protocol_target}",
+            ),
+        ),
+    )
+
+
+def slo(cfg: RulesConfig) -> Group:
+    """The SLO error ratios over every window a burn-rate alert reads."""
+    return Group(
+        "airdrops-slo.rules",
+        tuple(
+            Record(s.ratio_name(w), ratio_rate(s.failures, s.total, "bot_id", w))
+            for s in slos(cfg)
+            for w in cfg.slo_windows
+        ),
+    )
+
+
+def groups(cfg: RulesConfig) -> list[Group]:
+    """Every recording rule group, one per component."""
+    return [rpc(cfg), protocols(cfg), claims(cfg), scheduler(cfg), risk(cfg), capital(cfg), slo(cfg)]

@@ -1,0 +1,64 @@
+"""The service level objectives: what counts as a failure, out of what, and the objective.
+
+Both are per bot (`bot_id`): one bot's RPC provider failing does not spend another bot's budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from airdrops.rules.config import RulesConfig
+from airdrops.rules.expr import metric, regex_alternatives, selector
+
+
+@dataclass(frozen=True)
+class Slo:
+    #: Used in recording rule names: `bot_id:<metric>:ratio_rate<window>`.
+    metric: str
+    #: Used in the alert name: `Airdrops<alert>BudgetBurn`.
+    alert: str
+    #: The SLO's name in prose: "claim success".
+    title: str
+    #: What is measured, for the annotations: "RPC requests", "claims".
+    what: str
+    objective: float
+    #: Selectors of the failure and total counters.
+    failures: str
+    total: str
+
+    @property
+    def error_budget(self) -> float:
+        return round(1.0 - self.objective, 10)
+
+    def ratio_name(self, window: str) -> str:
+        return f"bot_id:{self.metric}:ratio_rate{window}"
+
+
+def counted_claims(cfg: RulesConfig) -> str:
+    """The matcher leaving out claims whose failure is an expected outcome (not eligible, ...)."""
+    return f'reason!~"{regex_alternatives(cfg.claim_expected_failure_reasons)}"'
+
+
+def slos(cfg: RulesConfig) -> tuple[Slo, ...]:
+    counted = counted_claims(cfg)
+    claims = metric("airdrops.claim.attempts")
+    return (
+        Slo(
+            "airdrops_claim_failures",
+            "ClaimSuccess",
+            "claim success",
+            "claims",
+            cfg.claim_success_objective,
+            selector(claims, cfg.bot_selector, 'outcome="failure"', counted),
+            selector(claims, cfg.bot_selector, counted),
+        ),
+        Slo(
+            "airdrops_rpc_errors",
+            "RpcAvailability",
+            "RPC availability",
+            "RPC requests",
+            cfg.rpc_availability_objective,
+            selector(metric("airdrops.rpc.request.errors"), cfg.bot_selector),
+            selector(metric("airdrops.rpc.request.duration", "_count"), cfg.bot_selector),
+        ),
+    )
