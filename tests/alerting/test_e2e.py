@@ -7,6 +7,7 @@ takes seconds instead of minutes.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -46,15 +47,18 @@ def stack(sdk, tmp_path):
         (rules / name).write_text(text)
         files.append(str(rules / name))
     timing = Timing(group_wait="1s", group_interval="1s", repeat_interval="1h")
-    with WebhookSink(log=tmp_path / "alerts.jsonl") as sink:
-        with Alertmanager(tmp_path / "am", render(Channels(webhook_url=sink.url), timing)) as am:
-            with Prometheus(
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(WebhookSink(log=tmp_path / "alerts.jsonl"))
+        am = stack.enter_context(Alertmanager(tmp_path / "am", render(Channels(webhook_url=sink.url), timing)))
+        prom = stack.enter_context(
+            Prometheus(
                 tmp_path / "prom",
                 targets=[f"127.0.0.1:{port}"],
                 rule_files=files,
                 alertmanagers=[f"127.0.0.1:{am.port}"],
-            ) as prom:
-                yield prom, am, sink
+            )
+        )
+        yield prom, am, sink
 
 
 def keep_failing_rpc(stop: threading.Event) -> None:
