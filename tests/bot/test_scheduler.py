@@ -30,9 +30,9 @@ def test_jobs_run_on_their_interval_and_end_is_exclusive(capmetrics: CapturedMet
     assert sched.run_for(180) == 3
     assert calls == [1_000.0, 1_060.0, 1_120.0]
     assert clock.now() == 1_180.0
-    assert capmetrics.value(RUNS, job="tick", outcome="success") == 3
-    assert capmetrics.count("airdrops.scheduler.job.duration", job="tick") == 3
-    assert capmetrics.value("airdrops.scheduler.job.interval", job="tick") == 60
+    assert capmetrics.value(RUNS, job_name="tick", outcome="success") == 3
+    assert capmetrics.count("airdrops.scheduler.job.duration", job_name="tick") == 3
+    assert capmetrics.value("airdrops.scheduler.job.interval", job_name="tick") == 60
 
 
 def test_retries_follow_exponential_backoff_up_to_the_cap(capmetrics: CapturedMetrics) -> None:
@@ -48,9 +48,9 @@ def test_retries_follow_exponential_backoff_up_to_the_cap(capmetrics: CapturedMe
     # Delays 10, 20, then 40 capped at 25.
     assert calls == [0.0, 10.0, 30.0, 55.0]
     assert job.next_run == 100.0  # back on its grid, not 55 + 100
-    assert capmetrics.value("airdrops.scheduler.job.retries", job="claim") == 3
-    assert capmetrics.value(RUNS, job="claim", outcome="failure", error_type="ConnectionError") == 3
-    assert capmetrics.value(RUNS, job="claim", outcome="success") == 1
+    assert capmetrics.value("airdrops.scheduler.job.retries", job_name="claim") == 3
+    assert capmetrics.value(RUNS, job_name="claim", outcome="failure", error_type="ConnectionError") == 3
+    assert capmetrics.value(RUNS, job_name="claim", outcome="success") == 1
 
 
 def test_after_max_retries_the_job_waits_for_its_next_slot(capmetrics: CapturedMetrics) -> None:
@@ -64,7 +64,7 @@ def test_after_max_retries_the_job_waits_for_its_next_slot(capmetrics: CapturedM
     assert calls == [0.0, 1.0, 3.0, 100.0, 101.0, 103.0]
     assert job.failures == 6 and job.retries == 4
     assert isinstance(job.last_error, ConnectionError)
-    assert capmetrics.value("airdrops.scheduler.job.retries", job="doomed") == 4
+    assert capmetrics.value("airdrops.scheduler.job.retries", job_name="doomed") == 4
 
 
 def test_jitter_comes_from_the_injected_rng_and_never_exceeds_the_delay() -> None:
@@ -100,7 +100,7 @@ def test_a_blocked_process_counts_missed_runs_and_does_not_burst(capmetrics: Cap
     assert calls == [0.0, 200.0]  # one run, not three
     assert job.missed == 2
     assert job.next_run == 240.0  # still on the 60 s grid
-    assert capmetrics.value("airdrops.scheduler.job.missed", job="prices") == 2
+    assert capmetrics.value("airdrops.scheduler.job.missed", job_name="prices") == 2
 
 
 def test_late_by_less_than_an_interval_is_not_missed(capmetrics: CapturedMetrics) -> None:
@@ -140,8 +140,8 @@ def test_a_raising_job_does_not_stop_the_others(capmetrics: CapturedMetrics) -> 
     sched.run_for(300)
 
     assert good == [0.0, 60.0, 120.0, 180.0, 240.0]
-    assert capmetrics.value(RUNS, job="bad", outcome="failure", error_type="RuntimeError") == 5
-    assert capmetrics.value(RUNS, job="good", outcome="success") == 5
+    assert capmetrics.value(RUNS, job_name="bad", outcome="failure", error_type="RuntimeError") == 5
+    assert capmetrics.value(RUNS, job_name="good", outcome="success") == 5
 
 
 def test_queue_depth_counts_the_jobs_still_waiting(capmetrics: CapturedMetrics) -> None:

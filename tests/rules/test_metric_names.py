@@ -101,7 +101,7 @@ def test_recording_rule_names_are_level_metric_operations(recording_rules):
         assert not metric.endswith("_total"), f"{rule['record']}: drop _total from a rate's name"
         # The level lists the labels the result keeps (quantile is set by the rule itself).
         kept = set(level.split("_")) - {"bot", "id", "exported"}
-        for label in parse(rule["expr"])[1] - {"le", "bot_id", "exported_job"}:
+        for label in parse(rule["expr"])[1] - {"le", "bot_id", "job_name"}:
             assert label in kept, f"{rule['record']}: aggregates by {label} but its level does not say so"
 
 

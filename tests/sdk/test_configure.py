@@ -25,9 +25,9 @@ def test_configure_serves_metrics_with_bot_id_on_every_catalogue_series(sdk):
 
 
 def test_instruments_recorded_before_configure_are_exported_after(sdk):
-    metrics.scheduler_job_missed.add(3, job="early")
+    metrics.scheduler_job_missed.add(3, job_name="early")
     handle = sdk()
-    assert 'airdrops_scheduler_job_missed_total{bot_id="test-bot-1",job="early"} 3.0' in scrape(handle)
+    assert 'airdrops_scheduler_job_missed_total{bot_id="test-bot-1",job_name="early"} 3.0' in scrape(handle)
 
 
 def test_configure_is_idempotent(sdk):

@@ -22,10 +22,12 @@ def test_track_job_as_context_manager_records_success_and_failure(capmetrics):
         pass
     with pytest.raises(Boom), monitoring.track_job("harvest"):
         raise Boom
-    assert capmetrics.value("airdrops.scheduler.job.runs", job="harvest", outcome="success") == 1
-    assert capmetrics.value("airdrops.scheduler.job.runs", job="harvest", outcome="failure", error_type="Boom") == 1
-    assert capmetrics.count("airdrops.scheduler.job.duration", job="harvest") == 2
-    assert capmetrics.value("airdrops.scheduler.job.last_success", job="harvest") > 1.7e9
+    assert capmetrics.value("airdrops.scheduler.job.runs", job_name="harvest", outcome="success") == 1
+    assert (
+        capmetrics.value("airdrops.scheduler.job.runs", job_name="harvest", outcome="failure", error_type="Boom") == 1
+    )
+    assert capmetrics.count("airdrops.scheduler.job.duration", job_name="harvest") == 2
+    assert capmetrics.value("airdrops.scheduler.job.last_success", job_name="harvest") > 1.7e9
 
 
 def test_decorators_work_for_sync_and_async_functions(capmetrics):

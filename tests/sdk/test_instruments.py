@@ -64,9 +64,9 @@ def test_wallet_label_is_opt_in(capmetrics):
 
 
 def test_counter_ignores_negative_increments(capmetrics):
-    metrics.scheduler_job_retries.add(2, job="j")
-    metrics.scheduler_job_retries.add(-5, job="j")
-    assert capmetrics.value("airdrops.scheduler.job.retries", job="j") == 2
+    metrics.scheduler_job_retries.add(2, job_name="j")
+    metrics.scheduler_job_retries.add(-5, job_name="j")
+    assert capmetrics.value("airdrops.scheduler.job.retries", job_name="j") == 2
 
 
 def test_histogram_buckets_are_seconds_and_bounds_are_inclusive(capmetrics):

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 
 from airdrops.monitoring import catalog
 
-#: The scheduler's job name once scraped. The SDK exports it as `job`, which collides with the
-#: scrape's own `job` target label, so Prometheus (default `honor_labels: false`) keeps it as
-#: `exported_job`. Set to "job" if your scrape config uses `honor_labels: true`.
-JOB = "exported_job"
+#: The label of the scheduler's job name (catalogue attribute `job_name`).
+JOB = "job_name"
 JOB_LEGEND = "{{" + JOB + "}}"
 #: Rate window: Grafana derives it from the panel interval and the datasource's scrape interval.
 RATE = "$__rate_interval"

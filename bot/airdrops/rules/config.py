@@ -41,10 +41,8 @@ class RulesConfig:
     #: Label matchers selecting the bots' scrape job; added to every selector of a raw metric.
     #: `airdrops-bot` is the job name `airdrops.services.Prometheus` (tests, demo) scrapes bots as.
     bot_selector: str = 'job="airdrops-bot"'
-    #: The label holding the scheduler's job name (the catalogue attribute `job`). It clashes with
-    #: the scrape job's target label, so Prometheus (honor_labels: false, the default) stores it
-    #: as `exported_job`. Set `job` if you scrape the bots with honor_labels: true.
-    scheduler_job_label: str = "exported_job"
+    #: The label holding the scheduler's job name (the catalogue attribute `job_name`).
+    scheduler_job_label: str = "job_name"
     #: Where `runbook_url` points: one Markdown file, one section per alert, anchor = the alert
     #: name lower-cased (GitHub's anchors).
     runbook_base_url: str = "https://github.com/airdrops-dev/airdrops/blob/main/docs/runbooks.md"

@@ -105,7 +105,7 @@ class Scheduler:
         first = self.clock.now() if start is None else start
         job = Job(name, func, interval, max_retries, backoff_base, backoff_cap, jitter, next_run=first, slot=first)
         self._jobs[name] = job
-        metrics.scheduler_job_interval.set(interval, job=name)
+        metrics.scheduler_job_interval.set(interval, job_name=name)
         return job
 
     def remove_job(self, name: str) -> None:
@@ -185,7 +185,7 @@ class Scheduler:
         if skipped:
             job.slot += skipped * job.interval
             job.missed += skipped
-            metrics.scheduler_job_missed.add(skipped, job=job.name)
+            metrics.scheduler_job_missed.add(skipped, job_name=job.name)
             _log.warning("job %s was %.0fs late: %d run(s) missed", job.name, late, skipped)
 
     def _after_failure(self, job: Job, exc: Exception) -> None:
@@ -194,7 +194,7 @@ class Scheduler:
             job.retries += 1
             delay = backoff_delay(job.attempt, job.backoff_base, job.backoff_cap, job.jitter, self._rng)
             job.next_run = self.clock.now() + delay
-            metrics.scheduler_job_retries.add(1, job=job.name)
+            metrics.scheduler_job_retries.add(1, job_name=job.name)
             _log.warning(
                 "job %s failed (%s: %s); retry %d/%d in %.1fs",
                 job.name,

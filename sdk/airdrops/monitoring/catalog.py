@@ -73,7 +73,7 @@ _PROTOCOL = Attribute("protocol", "Protocol the operation targets, e.g. `uniswap
 _ACTION = Attribute("action", "Protocol action.", ("bridge", "swap", "lend", "withdraw", "claim", "approve"))
 _OUTCOME = Attribute("outcome", "Whether the operation succeeded.", OUTCOMES)
 _ERROR_TYPE = Attribute("error_type", "Exception class name or short machine reason of a failure.")
-_JOB = Attribute("job", "Scheduler job name.")
+_JOB = Attribute("job_name", "Scheduler job name (not `job`: Prometheus reserves that label for the scrape job).")
 _AIRDROP = Attribute("airdrop", "Airdrop campaign identifier.")
 _WALLET = Attribute("wallet", "Wallet address. Unbounded: exported only with `wallet_labels=True`.", opt_in=True)
 _TOKEN = Attribute("token", "Token symbol.")

@@ -89,11 +89,11 @@ class JobRun(Operation):
 
     def _finish(self) -> None:
         job = self.attributes["job"]
-        self._reg["airdrops.scheduler.job.runs"].add(1, job=job, outcome=self.outcome, error_type=self.error_type)
-        self._reg["airdrops.scheduler.job.duration"].record(self.duration, job=job, outcome=self.outcome)
+        self._reg["airdrops.scheduler.job.runs"].add(1, job_name=job, outcome=self.outcome, error_type=self.error_type)
+        self._reg["airdrops.scheduler.job.duration"].record(self.duration, job_name=job, outcome=self.outcome)
         if self.outcome == "success":
             when = self.ts.timestamp() if self.ts is not None else time.time()
-            self._reg["airdrops.scheduler.job.last_success"].set(when, job=job)
+            self._reg["airdrops.scheduler.job.last_success"].set(when, job_name=job)
 
 
 class RpcCall(Operation):
