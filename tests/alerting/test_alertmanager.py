@@ -100,3 +100,18 @@ def test_no_secret_in_the_committed_file_and_incomplete_channels_are_refused():
     with pytest.raises(ValueError, match="Telegram bot token"):
         render(Channels(telegram_chat_id=1))
     assert "token-value" not in repr(Channels(telegram_chat_id=1, telegram_bot_token="token-value"))
+
+
+def test_demo_rules_are_valid(tmp_path):
+    from airdrops.bot.demo import DEMO_RULES
+    from airdrops.rules.build import render as render_rules
+
+    paths = []
+    for name, text in render_rules(DEMO_RULES).items():
+        (tmp_path / name).write_text(text)
+        paths.append(str(tmp_path / name))
+    out = subprocess.run(
+        [shutil.which("promtool") or "promtool", "check", "rules", *paths], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "for: 15s" in (tmp_path / "alerts.yml").read_text()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from airdrops.bot.live import LiveConfig, LiveSummary, run
 
 
-def run_with_progress(config: LiveConfig, console: Console) -> LiveSummary:
+def run_with_progress(
+    config: LiveConfig, console: Console, on_tick: Callable[[LiveSummary, float], None] | None = None
+) -> LiveSummary:
+    """`live.run` with a progress bar; `on_tick(summary, elapsed)` is called about every second too."""
     with Progress(
         TextColumn("[bold]bot[/]"),
         BarColumn(),
@@ -18,9 +23,11 @@ def run_with_progress(config: LiveConfig, console: Console) -> LiveSummary:
     ) as progress:
         task = progress.add_task("starting the chain and deploying contracts", total=config.duration)
 
-        def on_tick(summary: LiveSummary, elapsed: float) -> None:
+        def tick(summary: LiveSummary, elapsed: float) -> None:
+            if on_tick is not None:
+                on_tick(summary, elapsed)
             progress.update(
                 task, completed=elapsed, description=f"{summary.transactions} tx, {summary.claims_succeeded} claims ok"
             )
 
-        return run(config, on_tick=on_tick)
+        return run(config, on_tick=tick)

@@ -1,28 +1,52 @@
-"""`make demo`: a local chain, the reference bot and a Prometheus scraping it, then a summary.
+"""`make demo`: a local chain, the reference bot, Prometheus with the rules, Alertmanager, alerts.
 
-The summary is read back from Prometheus (not from the bot's memory), so it shows what a
-dashboard or an alert would see.
+Part way through, the bot's RPC connection to the node is cut for a minute (a real outage, through
+a TCP proxy), so alerts fire and are delivered to a webhook receiver that prints them here and
+appends them to `alerts.jsonl`. The summary is read back from Prometheus, as a dashboard would.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from airdrops.services import Prometheus, free_port
+from airdrops.alerting import Channels, Timing, render
+from airdrops.protocols import LocalNode
+from airdrops.rules.build import render as render_rules
+from airdrops.rules.config import DEFAULT, BurnRateWindow, RulesConfig
+from airdrops.services import Alertmanager, Prometheus, WebhookSink, free_port
+from airdrops.services.outage import CuttableProxy
 from airdrops.services.prometheus import scalar
+
+#: The production rules with their waits shortened to fit a few minutes; thresholds unchanged.
+DEMO_RULES: RulesConfig = DEFAULT.with_overrides(
+    {
+        "bot_down_for": "15s",
+        "rpc_error_ratio_for": "15s",
+        "rpc_min_requests": 5,
+        "job_failure_for": "15s",
+        "job_min_failures": 2,
+        "burn_rate_windows": tuple(
+            BurnRateWindow(w.long, w.short, w.factor, w.severity, "0s") for w in DEFAULT.burn_rate_windows
+        ),
+    }
+)
+DEMO_TIMING = Timing(group_wait="2s", group_interval="10s", repeat_interval="1h")
 
 SUMMARY_QUERIES = (
     ("bot scraped (up)", 'max(up{job="airdrops-bot"})', "{:.0f}"),
     ("transactions sent", "sum(airdrops_protocol_tx_total)", "{:.0f}"),
-    ("transactions failed", 'sum(airdrops_protocol_tx_total{outcome="failure"})', "{:.0f}"),
-    ("claims succeeded", 'sum(airdrops_claim_attempts_total{outcome="success"})', "{:.0f}"),
-    ("claims failed", 'sum(airdrops_claim_attempts_total{outcome="failure"})', "{:.0f}"),
-    ("claimed value (USD)", "sum(airdrops_claim_value_usd_total)", "{:,.2f}"),
+    ("transactions failed", 'sum(airdrops_protocol_tx_total{outcome="failure"}) or vector(0)', "{:.0f}"),
+    ("claims succeeded", 'sum(airdrops_claim_attempts_total{outcome="success"}) or vector(0)', "{:.0f}"),
+    ("claims failed", 'sum(airdrops_claim_attempts_total{outcome="failure"}) or vector(0)', "{:.0f}"),
+    ("claimed value (USD)", "sum(airdrops_claim_value_usd_total) or vector(0)", "{:,.2f}"),
     ("gas used", "sum(airdrops_protocol_gas_used_total)", "{:,.0f}"),
     ("gas cost (USD)", "sum(airdrops_protocol_gas_cost_usd_total)", "{:,.4f}"),
     ("RPC requests", "sum(airdrops_rpc_request_duration_seconds_count)", "{:,.0f}"),
@@ -39,29 +63,91 @@ SUMMARY_QUERIES = (
 )
 
 
-def run_demo(duration: float, wallets: int, out: Path, console: Console) -> None:
+class Outage:
+    """Cuts the proxy at `start` seconds into the run and restores it `length` seconds later."""
+
+    def __init__(self, proxy: CuttableProxy, start: float, length: float, console: Console) -> None:
+        self.proxy, self.start, self.length, self.console = proxy, start, length, console
+
+    def __call__(self, _summary: Any, elapsed: float) -> None:
+        if self.start <= elapsed < self.start + self.length and not self.proxy.is_cut:
+            self.proxy.cut()
+            self.console.print(f"[bold red]RPC outage[/]: the bot's node is unreachable for {self.length:.0f} s")
+        elif elapsed >= self.start + self.length and self.proxy.is_cut:
+            self.proxy.restore()
+            self.console.print("[bold green]RPC restored[/]")
+
+
+def alert_printer(console: Console) -> Any:
+    def show(payload: dict[str, Any]) -> None:
+        for a in payload.get("alerts", []):
+            labels, colour = a["labels"], "red" if a["status"] == "firing" else "green"
+            if labels.get("alertname") == "Watchdog":
+                continue
+            console.print(
+                f"[bold {colour}]ALERT {a['status']}[/] {labels.get('severity', '-'):8} "
+                f"{labels.get('alertname')} bot={labels.get('bot_id', '-')}: "
+                f"{a['annotations'].get('summary', '')}"
+            )
+
+    return show
+
+
+def run_demo(
+    duration: float, wallets: int, out: Path, console: Console, outage_at: float = 30.0, outage_for: float = 60.0
+) -> None:
     from airdrops.bot.console import run_with_progress
     from airdrops.bot.live import LiveConfig
 
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")  # alerts tell the story
     out = out.resolve()
-    shutil.rmtree(out / "prometheus", ignore_errors=True)
+    for stale in ("prometheus", "alertmanager", "rules"):
+        shutil.rmtree(out / stale, ignore_errors=True)
+    (out / "alerts.jsonl").unlink(missing_ok=True)
+    (out / "rules").mkdir(parents=True)
+    rule_files = []
+    for name, text in render_rules(DEMO_RULES).items():
+        (out / "rules" / name).write_text(text)
+        rule_files.append(str(out / "rules" / name))
     port = free_port()
-    events = out / "events"
     console.print(
-        f"[bold]airdrops demo[/]: local chain + bot (/metrics on 127.0.0.1:{port}) + Prometheus, {duration:.0f} s"
+        f"[bold]airdrops demo[/]: local chain, bot (/metrics on 127.0.0.1:{port}), Prometheus with "
+        f"{len(rule_files)} rule files, Alertmanager; {duration:.0f} s with an RPC outage at {outage_at:.0f} s"
     )
-    with Prometheus(out / "prometheus", targets=[f"127.0.0.1:{port}"]) as prom:
-        console.print(f"Prometheus: {prom.url}  (try: {prom.url}/graph?g0.expr=airdrops_protocol_tx_total)")
-        config = LiveConfig(
-            wallets=wallets, duration=duration, metrics_port=port, events_dir=str(events), bot_id="demo-bot"
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(WebhookSink(log=out / "alerts.jsonl", on_alert=alert_printer(console)))
+        am = stack.enter_context(
+            Alertmanager(out / "alertmanager", render(Channels(webhook_url=sink.url), DEMO_TIMING))
         )
-        summary = run_with_progress(config, console)
-        time.sleep(2.5)  # let Prometheus take a last scrape before the endpoint goes away
+        prom = stack.enter_context(
+            Prometheus(
+                out / "prometheus",
+                targets=[f"127.0.0.1:{port}"],
+                rule_files=rule_files,
+                alertmanagers=[f"127.0.0.1:{am.port}"],
+            )
+        )
+        node = stack.enter_context(LocalNode())
+        host, node_port = node.url.removeprefix("http://").rsplit(":", 1)
+        proxy = stack.enter_context(CuttableProxy(host, int(node_port)))
+        console.print(f"Prometheus {prom.url}/alerts   Alertmanager {am.url}")
+        config = LiveConfig(
+            wallets=wallets,
+            duration=duration,
+            metrics_port=port,
+            events_dir=str(out / "events"),
+            bot_id="demo-bot",
+            rpc_url=proxy.url,
+            rpc_provider="local",
+        )
+        summary = run_with_progress(config, console, on_tick=Outage(proxy, outage_at, outage_for, console))
+        time.sleep(2.5)  # let Prometheus take a last scrape before the summary
         table = Table(title="Summary, read back from Prometheus")
         table.add_column("what")
         table.add_column("value", justify="right")
         for label, promql, fmt in SUMMARY_QUERIES:
             table.add_row(label, fmt.format(scalar(prom.url, promql)))
         console.print(table)
+    fired = sorted({a["labels"]["alertname"] for a in sink.alerts() if a["labels"]["alertname"] != "Watchdog"})
+    console.print(f"alerts delivered: {', '.join(fired) or 'none'} (all notifications: {out / 'alerts.jsonl'})")
     console.print(f"event log: {summary.events_path}")
-    console.print(f"Prometheus data: {out / 'prometheus'}; bot RPC: {summary.rpc_url}")

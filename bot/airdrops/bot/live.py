@@ -46,13 +46,15 @@ class LiveConfig:
     wallets: int = 5
     duration: float = 120.0
     rpc_url: str | None = None
+    #: Provider label of RPC metrics; default: the RPC URL's host name (`local` for the node started here).
+    rpc_provider: str | None = None
     metrics_port: int | None = None
     metrics_host: str | None = None
     events_dir: str | None = None
     bot_id: str | None = None
     seed: int = 7
     #: Seconds between farming actions; the other jobs run at multiples of it.
-    tick: float = 1.0
+    tick: float = 2.0
     limits: RiskLimits = field(
         default_factory=lambda: RiskLimits(
             max_exposure_per_protocol_usd=30_000,
@@ -298,7 +300,8 @@ def run(config: LiveConfig, on_tick: Callable[[LiveSummary, float], None] | None
     summary = LiveSummary(metrics_url=handle.metrics_url)
     with chain(config) as url:
         summary.rpc_url = monitoring.redact_url(url)
-        w3 = make_web3(url, provider_name=monitoring.provider_name(url) if config.rpc_url else "local")
+        provider = config.rpc_provider or (monitoring.provider_name(url) if config.rpc_url else "local")
+        w3 = make_web3(url, provider_name=provider)
         world = deploy_world(w3, config.wallets, config.seed, wallet_eth=Decimal(2))
         bot = LiveBot(world, config, summary)
         scheduler = Scheduler(RealClock(), rng=random.Random(config.seed))

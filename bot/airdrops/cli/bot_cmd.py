@@ -24,7 +24,7 @@ def run(
     simulate_days: int = typer.Option(None, help="History mode: simulate this many days, no chain."),
     seed: int = typer.Option(7, help="Random seed; history mode is deterministic for a given seed."),
     bot_id: str = typer.Option(None, help="Identity on every series and event (default from the environment)."),
-    tick: float = typer.Option(1.0, help="Live mode: seconds between farming actions."),
+    tick: float = typer.Option(2.0, help="Live mode: seconds between farming actions."),
     start: str = typer.Option("2025-01-01", help="History mode: first simulated day (ISO date, UTC)."),
 ) -> None:
     """Run the bot live against a chain, or `--simulate-days N` to write weeks of history fast."""
@@ -104,7 +104,7 @@ def _simulate(days: int, wallets: int, seed: int, events_dir: str, bot_id: str |
 
 
 def demo(
-    duration: float = typer.Option(90.0, help="Seconds the bot runs."),
+    duration: float = typer.Option(150.0, help="Seconds the bot runs (the RPC outage is at 30-90 s)."),
     wallets: int = typer.Option(5, help="Wallets to farm with."),
     out: Path = typer.Option(Path("demo-out"), help="Where the demo keeps its files."),
 ) -> None:
