@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-APT_PACKAGES := prometheus prometheus-alertmanager python3-venv git
+APT_PACKAGES := prometheus prometheus-alertmanager postgresql chromium python3-venv git
 STAMP := $(VENV)/.installed
 export AIRDROPS_CACHE_DIR ?= $(CURDIR)/.cache
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -20,14 +20,15 @@ help:
 	@echo "make bench      benchmarks, side by side with the alternatives"
 	@echo "make generate   regenerate docs, rules, the Alertmanager config and dashboards from the code"
 
-# Debian packages, installed only when something is missing.
+# Debian packages, installed only when something is missing. Their services are disabled again:
+# the demo and the tests start their own servers on free loopback ports.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  for svc in prometheus prometheus-alertmanager; do \
+	  for svc in prometheus prometheus-alertmanager postgresql; do \
 	    case "$$missing" in *" $$svc"*) systemctl disable --now $$svc >/dev/null 2>&1 || true;; esac; \
 	  done; \
 	fi

@@ -78,6 +78,7 @@ _AIRDROP = Attribute("airdrop", "Airdrop campaign identifier.")
 _WALLET = Attribute("wallet", "Wallet address. Unbounded: exported only with `wallet_labels=True`.", opt_in=True)
 _TOKEN = Attribute("token", "Token symbol.")
 _RULE = Attribute("rule", "Risk rule name, e.g. `max_exposure_per_protocol`.")
+_STREAM = Attribute("stream", "ETL stream: `events` or `prometheus:<query name>`.")
 _METRIC = Attribute("metric", "Name of the catalogue metric concerned.")
 
 _SCHED = "airdrops.scheduler"
@@ -85,6 +86,7 @@ _RISK = "airdrops.risk_management"
 _CAP = "airdrops.capital_allocation"
 _PROTO = "airdrops.protocols"
 _SDK = "airdrops.monitoring"
+_ETL = "airdrops.collectors"
 
 METRICS: tuple[MetricSpec, ...] = (
     # Scheduler
@@ -312,6 +314,56 @@ METRICS: tuple[MetricSpec, ...] = (
         (_CHAIN, _TOKEN, _WALLET),
     ),
     MetricSpec("airdrops.portfolio.value", "gauge", "usd", "Total value of all wallets, in USD.", _PROTO),
+    # The ETL (airdrops.collectors)
+    MetricSpec(
+        "airdrops.etl.runs",
+        "counter",
+        "{run}",
+        "ETL runs, by stream and outcome.",
+        _ETL,
+        (_STREAM, _OUTCOME, _ERROR_TYPE),
+    ),
+    MetricSpec(
+        "airdrops.etl.rows",
+        "counter",
+        "{row}",
+        "Rows through the ETL, by stream and stage (extracted, loaded, duplicate, quarantined).",
+        _ETL,
+        (_STREAM, Attribute("stage", "ETL stage.", ("extracted", "loaded", "duplicate", "quarantined"))),
+    ),
+    MetricSpec(
+        "airdrops.etl.duration",
+        "histogram",
+        "s",
+        "Wall-clock duration of ETL runs.",
+        _ETL,
+        (_STREAM, _OUTCOME),
+        JOB_BUCKETS,
+    ),
+    MetricSpec(
+        "airdrops.etl.last_success",
+        "gauge",
+        "s",
+        "Unix time of the stream's last successful run.",
+        _ETL,
+        (_STREAM,),
+    ),
+    MetricSpec(
+        "airdrops.etl.lag",
+        "gauge",
+        "s",
+        "Age of the newest data loaded for a stream at the end of its last run (data freshness).",
+        _ETL,
+        (_STREAM,),
+    ),
+    MetricSpec(
+        "airdrops.etl.reconciliation.mismatches",
+        "counter",
+        "{check}",
+        "Reconciliation checks whose source and target counts or sums differed.",
+        _ETL,
+        (_STREAM,),
+    ),
     # The SDK's own health
     MetricSpec(
         "airdrops.sdk.events.written",

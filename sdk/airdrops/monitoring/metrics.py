@@ -44,6 +44,12 @@ claim_attempts: Counter = DEFAULT["airdrops.claim.attempts"]
 claim_value: Counter = DEFAULT["airdrops.claim.value"]
 wallet_balance: Gauge = DEFAULT["airdrops.wallet.balance"]
 portfolio_value: Gauge = DEFAULT["airdrops.portfolio.value"]
+etl_runs: Counter = DEFAULT["airdrops.etl.runs"]
+etl_rows: Counter = DEFAULT["airdrops.etl.rows"]
+etl_duration: Histogram = DEFAULT["airdrops.etl.duration"]
+etl_last_success: Gauge = DEFAULT["airdrops.etl.last_success"]
+etl_lag: Gauge = DEFAULT["airdrops.etl.lag"]
+etl_reconciliation_mismatches: Counter = DEFAULT["airdrops.etl.reconciliation.mismatches"]
 sdk_events_written: Counter = DEFAULT["airdrops.sdk.events.written"]
 sdk_events_dropped: Counter = DEFAULT["airdrops.sdk.events.dropped"]
 sdk_attributes_rejected: Counter = DEFAULT["airdrops.sdk.attributes.rejected"]
@@ -57,6 +63,12 @@ __all__ = [
     "capital_target",
     "claim_attempts",
     "claim_value",
+    "etl_duration",
+    "etl_lag",
+    "etl_last_success",
+    "etl_reconciliation_mismatches",
+    "etl_rows",
+    "etl_runs",
     "portfolio_value",
     "protocol_gas_cost",
     "protocol_gas_cost_native",
