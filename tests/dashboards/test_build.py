@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from airdrops.dashboards import build
+from airdrops.dashboards.build import ANALYTICS_DASHBOARDS
 from tests.dashboards.grafana import ROOT, UIDS
+
+#: The analytics dashboards (tests/analytics/test_dashboards.py) are written by the same build.
+ALL_UIDS = UIDS + [make().uid for make in ANALYTICS_DASHBOARDS]
 
 
 def test_build_writes_one_file_per_dashboard_then_nothing(tmp_path):
     written = build(tmp_path)
-    assert [p.name for p in written] == [f"{uid}.json" for uid in UIDS]
+    assert [p.name for p in written] == [f"{uid}.json" for uid in ALL_UIDS]
     assert sorted(p.name for p in (tmp_path / "dashboards").iterdir()) == sorted(p.name for p in written)
     assert build(tmp_path) == [], "a second build changes nothing"
 

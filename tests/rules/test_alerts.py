@@ -69,9 +69,11 @@ def test_every_alert_has_severity_summary_and_templated_description(alert_rules)
 
 def test_alerts_about_a_bot_carry_its_bot_id(alert_rules, unit_tests):
     """Alertmanager groups and inhibits by bot: alerts about a bot keep `bot_id` (checked on the
-    labels promtool saw them fire with). Not the pipeline's own alerts, which have no bot; and
-    AirdropsBotDown only has it once Prometheus has seen the target's target_info."""
-    exempt = {"Watchdog", "AirdropsBotNotScraped", "AirdropsBotDown"}
+    labels promtool saw them fire with). The ETL collector's alerts carry the collector's own
+    bot_id, for the same reason. Not the pipeline's own alerts, which have no bot; and
+    AirdropsBotDown and AirdropsCollectorDown only have it once Prometheus has seen the target's
+    target_info."""
+    exempt = {"Watchdog", "AirdropsBotNotScraped", "AirdropsBotDown", "AirdropsCollectorDown"}
     for rule in alert_rules:
         if rule["alert"] not in exempt:
             assert "{{ $labels.bot_id }}" in rule["annotations"]["description"], rule["alert"]

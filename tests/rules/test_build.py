@@ -16,7 +16,7 @@ from airdrops.rules.runbooks import add_runbook_links
 from airdrops.rules.yamltext import dump, scalar
 from tests.rules.conftest import RULES
 
-COMPONENTS = ("bot", "rpc", "protocols", "claims", "scheduler", "risk", "capital", "sdk", "slo")
+COMPONENTS = ("bot", "rpc", "protocols", "claims", "scheduler", "risk", "capital", "sdk", "slo", "etl")
 
 
 def test_committed_rule_files_have_not_drifted_from_the_code(tmp_path):

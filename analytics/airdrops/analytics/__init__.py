@@ -1,1 +1,51 @@
-"""Analytics over the warehouse: claim success, ROI, portfolio value (not built yet)."""
+"""Analytics over the warehouse: claim success, ROI, portfolio value, and the HTML report.
+
+Views are read through a small query layer (`open_views`, `read_view`); everything else is a pure
+function from Polars frames to Polars frames, each formula written out in `docs/analytics.md`.
+
+    >>> from datetime import date
+    >>> round(xirr([(date(2023, 1, 1), -1000.0), (date(2024, 1, 1), 1100.0)]), 6)
+    0.1
+    >>> import polars as pl
+    >>> rates = pl.DataFrame({"day": [date(2024, 1, 1)] * 2, "bot_id": ["b"] * 2, "chain": ["base"] * 2,
+    ...     "protocol": ["p", "q"], "airdrop": ["a", "b"], "attempts": [4, 1], "succeeded": [3, 0],
+    ...     "failed": [1, 1], "success_rate": [0.75, 0.0]})
+    >>> success_rate(rates, by=[])["success_rate"].item()
+    0.6
+"""
+
+from airdrops.analytics.advice import what_to_change
+from airdrops.analytics.claims import airdrop_tracking, claim_failures, success_rate
+from airdrops.analytics.portfolio import portfolio_returns, portfolio_series, portfolio_value
+from airdrops.analytics.query import VIEWS, MissingViewError, Views, open_views, read_view
+from airdrops.analytics.report import build_report
+from airdrops.analytics.returns import XirrError, annualize, twr, xirr, xnpv
+from airdrops.analytics.risks import open_risks
+from airdrops.analytics.roi import capital_locked, gas_by_chain, roi_by_airdrop, roi_by_protocol, worst
+
+__all__ = [
+    "VIEWS",
+    "MissingViewError",
+    "Views",
+    "XirrError",
+    "airdrop_tracking",
+    "annualize",
+    "build_report",
+    "capital_locked",
+    "claim_failures",
+    "gas_by_chain",
+    "open_risks",
+    "open_views",
+    "portfolio_returns",
+    "portfolio_series",
+    "portfolio_value",
+    "read_view",
+    "roi_by_airdrop",
+    "roi_by_protocol",
+    "success_rate",
+    "twr",
+    "what_to_change",
+    "worst",
+    "xirr",
+    "xnpv",
+]

@@ -129,6 +129,40 @@ class RulesConfig:
     #: Any attribute rejected or measurement folded into overflow within this window fires.
     instrumentation_window: str = "30m"
 
+    # --- ETL (the collector, `airdrops etl run --every 5m`) -------------------------------------
+
+    #: Label matchers selecting the collector's scrape job: it serves /metrics like a bot, under a
+    #: job of its own. Added to every selector of an ETL metric, and to its `up` and `target_info`.
+    collector_selector: str = 'job="airdrops-collector"'
+    #: How long the collector target may fail its scrapes before AirdropsCollectorDown fires: one
+    #: run interval, so a restart between two runs does not page.
+    collector_down_for: str = "5m"
+    #: A stream is failing when its runs failed at least this many times within
+    #: `etl_failure_window` and none of them succeeded. The window must hold that many runs at the
+    #: collector's interval (at `--every 5m`, 30m holds 6), or the alert can never fire.
+    etl_min_failures: int = 3
+    etl_failure_window: str = "30m"
+    etl_failing_for: str = "5m"
+    #: A stream whose last successful run is older than this fires AirdropsEtlDataStale (warning):
+    #: 12 runs at `--every 5m`, so a slow source or a short outage does not count.
+    etl_stale_warning_age: str = "1h"
+    #: ... and older than this, its critical twin: same alert name, so Alertmanager's
+    #: critical-inhibits-warning rule hides the warning. The reports and analytics now miss a
+    #: quarter of a day of what the bots did.
+    etl_stale_critical_age: str = "6h"
+    #: How far back AirdropsEtlDataStale looks for a stream's last-success gauge: a restarted
+    #: collector has no gauge until the stream's next success, and a collector that is down has
+    #: none at all, but the data keeps ageing. Keep it above `etl_stale_critical_age`; a stream
+    #: removed from the collector keeps firing until its last sample is this old.
+    etl_last_success_lookback: str = "1d"
+    #: The newest data a stream loaded older than this (the lag gauge: the runs succeed but bring
+    #: nothing new, or fall behind their source) for `etl_lag_for` fires AirdropsEtlLagHigh.
+    etl_lag_max: str = "1h"
+    etl_lag_for: str = "15m"
+    #: Any reconciliation mismatch within this window fires AirdropsEtlReconciliationMismatch; the
+    #: alert resolves this long after the last mismatching check.
+    etl_reconciliation_window: str = "1h"
+
     # --- SLOs (multi-window, multi-burn-rate) -------------------------------------------------------
 
     #: Share of JSON-RPC requests that must succeed, per bot: a 0.5% error budget.

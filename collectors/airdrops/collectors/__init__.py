@@ -1,1 +1,1 @@
-"""The ETL: Prometheus HTTP API and bots' event logs into the warehouse (not built yet)."""
+"""The ETL: the Prometheus HTTP API and the bots' event logs into the warehouse (PostgreSQL or DuckDB)."""

@@ -1,0 +1,136 @@
+"""Airdrop tracking and claim success rates, from the `claim_outcomes` and `claim_success_rate` views.
+
+Pure functions: frames in (with the views' columns, see `airdrops.analytics.query.VIEWS`), frames out.
+Every rate is a ratio of sums (`sum(succeeded) / sum(attempts)`), never an average of rates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+#: Columns a success rate may be broken down by.
+DIMENSIONS = ("bot_id", "chain", "protocol", "airdrop")
+#: Failure reasons that mean the wallet is not eligible for the airdrop.
+INELIGIBLE_REASONS = ("not_eligible",)
+#: An airdrop is one campaign of one protocol; its claims may span chains.
+AIRDROP_KEY = ["airdrop", "protocol"]
+
+
+def _ratio(num: str, den: str) -> pl.Expr:
+    return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
+
+
+def success_rate(rates: pl.DataFrame, by: Sequence[str] = ("protocol",), period: str | None = None) -> pl.DataFrame:
+    """Claims attempted, succeeded, failed and `success_rate = succeeded / attempts` per `by` and `period`.
+
+    `rates` has the columns of `claim_success_rate` (one row per day and dimensions). `by` is any
+    of `DIMENSIONS` (empty: overall); `period` a Polars duration such as `"1d"`, `"1w"` (weeks start
+    on Monday) or `"1mo"`, adding a `period_start` column.
+    """
+    unknown = set(by) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"cannot break claims down by {sorted(unknown)}; choose from {DIMENSIONS}")
+    keys = list(by)
+    frame = rates
+    if period is not None:
+        frame = frame.with_columns(period_start=pl.col("day").dt.truncate(period))
+        keys = ["period_start", *keys]
+    sums = [pl.col(c).sum().cast(pl.Int64) for c in ("attempts", "succeeded", "failed")]
+    out = frame.group_by(keys).agg(sums) if keys else frame.select(sums)
+    out = out.with_columns(success_rate=_ratio("succeeded", "attempts"))
+    return out.sort(keys) if keys else out
+
+
+def airdrop_tracking(
+    outcomes: pl.DataFrame,
+    latest_prices: pl.DataFrame,
+    *,
+    ineligible_reasons: Sequence[str] = INELIGIBLE_REASONS,
+) -> pl.DataFrame:
+    """Per airdrop: wallets, claims attempted / succeeded / failed, amounts, value at claim time and now.
+
+    `outcomes` has the columns of `claim_outcomes`, `latest_prices` those of `latest_prices`.
+    A wallet is eligible unless one of its claims failed for an `ineligible_reasons` reason and
+    none succeeded. `value_now_usd` is the claimed amount of each token times its latest price;
+    a token without any price keeps its claim-time value.
+    """
+    success = pl.col("outcome") == "success"
+    per_wallet = outcomes.group_by([*AIRDROP_KEY, "wallet"]).agg(
+        claimed=success.any(),
+        ineligible=(~success & pl.col("reason").is_in(list(ineligible_reasons))).any(),
+    )
+    wallets = per_wallet.group_by(AIRDROP_KEY).agg(
+        wallets_attempted=pl.len().cast(pl.Int64),
+        eligible_wallets=(~(pl.col("ineligible") & ~pl.col("claimed"))).sum().cast(pl.Int64),
+        wallets_claimed=pl.col("claimed").sum().cast(pl.Int64),
+    )
+    prices = latest_prices.select("token", price_now_usd="price_usd")
+    claimed = (
+        outcomes.filter(success)
+        .join(prices, on="token", how="left")
+        .with_columns(
+            now=pl.coalesce(pl.col("amount").fill_null(0) * pl.col("price_now_usd"), pl.col("value_usd").fill_null(0))
+        )
+        .group_by(AIRDROP_KEY)
+        .agg(
+            token=pl.col("token").drop_nulls().unique().sort().str.join(","),
+            amount_claimed=pl.col("amount").sum(),
+            value_at_claim_usd=pl.col("value_usd").sum(),
+            value_now_usd=pl.col("now").sum(),
+        )
+    )
+    counts = outcomes.group_by(AIRDROP_KEY).agg(
+        chains=pl.col("chain").drop_nulls().unique().sort().str.join(","),
+        claims_attempted=pl.col("attempts").sum().cast(pl.Int64),
+        claims_succeeded=pl.col("attempts").filter(success).sum().cast(pl.Int64),
+        first_day=pl.col("day").min(),
+        last_day=pl.col("day").max(),
+    )
+    top = claim_failures(outcomes).group_by(AIRDROP_KEY, maintain_order=True).agg(top_failure_reason=pl.first("reason"))
+    out = (
+        counts.join(wallets, on=AIRDROP_KEY, how="left")
+        .join(claimed, on=AIRDROP_KEY, how="left")
+        .join(top, on=AIRDROP_KEY, how="left")
+        .with_columns(
+            claims_failed=pl.col("claims_attempted") - pl.col("claims_succeeded"),
+            amount_claimed=pl.col("amount_claimed").fill_null(0.0),
+            value_at_claim_usd=pl.col("value_at_claim_usd").fill_null(0.0),
+            value_now_usd=pl.col("value_now_usd").fill_null(0.0),
+        )
+        .with_columns(success_rate=_ratio("claims_succeeded", "claims_attempted"))
+    )
+    columns = [
+        *AIRDROP_KEY,
+        "chains",
+        "token",
+        "wallets_attempted",
+        "eligible_wallets",
+        "wallets_claimed",
+        "claims_attempted",
+        "claims_succeeded",
+        "claims_failed",
+        "success_rate",
+        "top_failure_reason",
+        "amount_claimed",
+        "value_at_claim_usd",
+        "value_now_usd",
+        "first_day",
+        "last_day",
+    ]
+    return out.select(columns).sort(AIRDROP_KEY)
+
+
+def claim_failures(outcomes: pl.DataFrame) -> pl.DataFrame:
+    """Failed claims per airdrop and reason: `failures`, distinct `wallets`, and `share` of the airdrop's failures.
+
+    Sorted by airdrop, then most frequent reason first (ties by reason name).
+    """
+    failed = outcomes.filter(pl.col("outcome") != "success")
+    out = (
+        failed.group_by([*AIRDROP_KEY, "reason"])
+        .agg(failures=pl.col("attempts").sum().cast(pl.Int64), wallets=pl.col("wallet").n_unique().cast(pl.Int64))
+        .with_columns(share=pl.col("failures") / pl.col("failures").sum().over(AIRDROP_KEY))
+    )
+    return out.sort([*AIRDROP_KEY, "failures", "reason"], descending=[False, False, True, False])

@@ -1,0 +1,227 @@
+"""Return on investment per protocol and per airdrop: gas, fees and capital against airdrop value.
+
+Costs: gas (`fee_usd` at the time of each transaction and claim, and `fee_native` per chain), fees
+other than gas, and the opportunity cost of capital locked in the protocol at `annual_rate`.
+Returns: airdrop value realized at claim time, and unrealized since (latest price against the
+claim-time value). Inputs are view-shaped frames (`gas_costs_daily`, `capital_flows`) and the
+output of `airdrop_tracking`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import polars as pl
+
+from airdrops.analytics.claims import AIRDROP_KEY
+
+DAYS_PER_YEAR = 365.0
+SECONDS_PER_DAY = 86_400.0
+_ZERO = pl.lit(0.0)
+
+
+def gas_by_chain(gas: pl.DataFrame) -> pl.DataFrame:
+    """Gas per protocol and chain: transactions, gas units, fees in the chain's native coin and in USD."""
+    return (
+        gas.group_by(["protocol", "chain"])
+        .agg(
+            tx_count=pl.col("tx_count").sum().cast(pl.Int64),
+            gas_used=pl.col("gas_used").sum().cast(pl.Int64),
+            gas_native=pl.col("fee_native").sum(),
+            gas_usd=pl.col("fee_usd").sum(),
+        )
+        .sort(["protocol", "chain"])
+    )
+
+
+def capital_locked(flows: pl.DataFrame, as_of: datetime, *, annual_rate: float = 0.0) -> pl.DataFrame:
+    """Capital locked per protocol from deposits and withdrawals, and its opportunity cost until `as_of`.
+
+    Walking each protocol's flows in time order, `locked = max(0, locked + deposit - withdrawal)`
+    (a withdrawal above the principal is yield, not negative capital). `capital_usd_days` is the
+    integral of `locked` over time in days, up to `as_of`; `opportunity_cost_usd = capital_usd_days
+    * annual_rate / 365`. Flows after `as_of` are ignored.
+    """
+    rows: list[dict[str, object]] = []
+    ordered = flows.filter(pl.col("ts") <= as_of).sort(["protocol", "ts"])
+    for (protocol,), group in ordered.group_by(["protocol"], maintain_order=True):
+        locked = deposited = withdrawn = usd_days = 0.0
+        previous: datetime | None = None
+        for ts, action, amount in group.select("ts", "action", "amount_usd").iter_rows():
+            if previous is not None:
+                usd_days += locked * (ts - previous).total_seconds() / SECONDS_PER_DAY
+            if action == "deposit":
+                deposited += amount
+                locked += amount
+            elif action == "withdraw":
+                withdrawn += amount
+                locked = max(0.0, locked - amount)
+            previous = ts
+        if previous is not None:
+            usd_days += locked * (as_of - previous).total_seconds() / SECONDS_PER_DAY
+        rows.append(
+            {
+                "protocol": protocol,
+                "deposited_usd": deposited,
+                "withdrawn_usd": withdrawn,
+                "capital_locked_usd": locked,
+                "capital_usd_days": usd_days,
+                "opportunity_cost_usd": usd_days * annual_rate / DAYS_PER_YEAR,
+            }
+        )
+    schema = {
+        "protocol": pl.String,
+        **dict.fromkeys(
+            [
+                "deposited_usd",
+                "withdrawn_usd",
+                "capital_locked_usd",
+                "capital_usd_days",
+                "opportunity_cost_usd",
+            ],
+            pl.Float64,
+        ),
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _pnl(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cost, return and PnL columns from gas_usd, fees_usd, opportunity_cost_usd and the claim values."""
+    cost = pl.col("gas_usd") + pl.col("fees_usd") + pl.col("opportunity_cost_usd")
+    gas_and_fees = pl.col("gas_usd") + pl.col("fees_usd")
+    return (
+        frame.with_columns(
+            cost_usd=cost,
+            realized_usd=pl.col("value_at_claim_usd"),
+            unrealized_usd=pl.col("value_now_usd") - pl.col("value_at_claim_usd"),
+        )
+        .with_columns(
+            net_after_gas_usd=pl.col("value_now_usd") - gas_and_fees,
+            realized_pnl_usd=pl.col("realized_usd") - pl.col("cost_usd"),
+            unrealized_pnl_usd=pl.col("unrealized_usd"),
+        )
+        .with_columns(net_usd=pl.col("realized_pnl_usd") + pl.col("unrealized_pnl_usd"))
+        .with_columns(
+            roi_after_gas=pl.when(gas_and_fees > 0).then(pl.col("net_after_gas_usd") / gas_and_fees),
+            roi=pl.when(pl.col("cost_usd") > 0).then(pl.col("net_usd") / pl.col("cost_usd")),
+        )
+    )
+
+
+RESULT_COLUMNS = [
+    "gas_usd",
+    "fees_usd",
+    "opportunity_cost_usd",
+    "cost_usd",
+    "realized_usd",
+    "unrealized_usd",
+    "realized_pnl_usd",
+    "unrealized_pnl_usd",
+    "net_after_gas_usd",
+    "roi_after_gas",
+    "net_usd",
+    "roi",
+]
+
+
+def _fill(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    return frame.with_columns([pl.col(c).fill_null(0.0) for c in columns])
+
+
+def _fees(fees: pl.DataFrame | None) -> pl.DataFrame:
+    if fees is None:
+        return pl.DataFrame(schema={"protocol": pl.String, "fees_usd": pl.Float64})
+    return fees.group_by("protocol").agg(pl.col("fees_usd").sum())
+
+
+def roi_by_protocol(
+    gas: pl.DataFrame,
+    tracking: pl.DataFrame,
+    capital: pl.DataFrame,
+    fees: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """ROI per protocol over all its chains: `roi = net_usd / cost_usd`, `roi_after_gas` without capital cost.
+
+    `gas` has the columns of `gas_costs_daily`, `tracking` is `airdrop_tracking(...)`, `capital`
+    is `capital_locked(...)`, `fees` (optional) has `protocol, fees_usd`.
+    """
+    spent = gas.group_by("protocol").agg(
+        chains=pl.col("chain").drop_nulls().unique().sort().str.join(","),
+        tx_count=pl.col("tx_count").sum().cast(pl.Int64),
+        gas_usd=pl.col("fee_usd").sum(),
+    )
+    earned = tracking.group_by("protocol").agg(
+        airdrops=pl.col("airdrop").n_unique().cast(pl.Int64),
+        claims_succeeded=pl.col("claims_succeeded").sum().cast(pl.Int64),
+        value_at_claim_usd=pl.col("value_at_claim_usd").sum(),
+        value_now_usd=pl.col("value_now_usd").sum(),
+    )
+    keys = pl.concat([f.select("protocol") for f in (spent, earned, capital)]).unique()
+    frame = (
+        keys.join(spent, on="protocol", how="left")
+        .join(earned, on="protocol", how="left")
+        .join(capital.select("protocol", "capital_locked_usd", "opportunity_cost_usd"), on="protocol", how="left")
+        .join(_fees(fees), on="protocol", how="left")
+    )
+    frame = _fill(
+        frame,
+        ["gas_usd", "fees_usd", "value_at_claim_usd", "value_now_usd", "capital_locked_usd", "opportunity_cost_usd"],
+    ).with_columns(
+        pl.col("tx_count", "airdrops", "claims_succeeded").fill_null(0),
+        chains=pl.col("chains").fill_null(""),
+    )
+    columns = ["protocol", "chains", "tx_count", "airdrops", "claims_succeeded", "capital_locked_usd", *RESULT_COLUMNS]
+    return _pnl(frame).select(columns).sort("protocol")
+
+
+def roi_by_airdrop(
+    gas: pl.DataFrame,
+    tracking: pl.DataFrame,
+    capital: pl.DataFrame,
+    fees: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """ROI per airdrop: its claims' gas plus an equal share of its protocol's farming gas, fees and capital cost.
+
+    A protocol's farming costs (gas of its non-claim transactions on every chain, its fees and
+    opportunity cost) are split equally between the airdrops of that protocol seen in `tracking`.
+    """
+    claim_gas = (
+        gas.filter(pl.col("airdrop").is_not_null()).group_by(AIRDROP_KEY).agg(claim_gas_usd=pl.col("fee_usd").sum())
+    )
+    farming = gas.filter(pl.col("airdrop").is_null()).group_by("protocol").agg(farming_gas_usd=pl.col("fee_usd").sum())
+    shared = (
+        farming.join(capital.select("protocol", "opportunity_cost_usd"), on="protocol", how="full", coalesce=True)
+        .join(_fees(fees), on="protocol", how="full", coalesce=True)
+        .pipe(_fill, ["farming_gas_usd", "opportunity_cost_usd", "fees_usd"])
+    )
+    frame = (
+        tracking.select(
+            *AIRDROP_KEY, "chains", "claims_attempted", "claims_succeeded", "value_at_claim_usd", "value_now_usd"
+        )
+        .with_columns(share=1.0 / pl.len().over("protocol"))
+        .join(claim_gas, on=AIRDROP_KEY, how="left")
+        .join(shared, on="protocol", how="left")
+        .pipe(_fill, ["claim_gas_usd", "farming_gas_usd", "opportunity_cost_usd", "fees_usd"])
+        .with_columns(
+            farming_gas_usd=pl.col("farming_gas_usd") * pl.col("share"),
+            fees_usd=pl.col("fees_usd") * pl.col("share"),
+            opportunity_cost_usd=pl.col("opportunity_cost_usd") * pl.col("share"),
+        )
+        .with_columns(gas_usd=pl.col("claim_gas_usd") + pl.col("farming_gas_usd"))
+    )
+    columns = [
+        *AIRDROP_KEY,
+        "chains",
+        "claims_attempted",
+        "claims_succeeded",
+        "claim_gas_usd",
+        "farming_gas_usd",
+        *RESULT_COLUMNS,
+    ]
+    return _pnl(frame).select(columns).sort(AIRDROP_KEY)
+
+
+def worst(roi: pl.DataFrame, n: int = 5, by: str = "roi_after_gas") -> pl.DataFrame:
+    """The `n` rows with the lowest `by` (ties: the larger loss first); rows without a value come last."""
+    return roi.sort([by, "net_after_gas_usd"], nulls_last=True).head(n)

@@ -1,0 +1,102 @@
+"""Claim Success Rate: which claims succeed, per protocol, airdrop and chain, and why the others fail."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.models import dashboard as model
+
+from airdrops.dashboards.analytics import sql as q
+from airdrops.dashboards.analytics.common import new_dashboard
+from airdrops.dashboards.analytics.panels import bars, stat, table, timeseries
+from airdrops.dashboards.panels import number_panels, row
+
+UID = "airdrops-claim-success"
+TITLE = "Airdrops / Claim Success Rate"
+DESCRIPTION = (
+    "Airdrop claims from the warehouse: success rate over time per protocol, attempts by outcome, success per "
+    "chain and per airdrop, and the reasons claims fail. Rates are succeeded / attempted over the time range."
+)
+RATE_STEPS = ((None, "red"), (0.5, "orange"), (0.9, "green"))
+
+
+def dashboard() -> model.Dashboard:
+    dash = (
+        new_dashboard(UID, TITLE, DESCRIPTION, ["bot_id", "chain", "protocol", "airdrop"])
+        .with_row(row("Summary"))
+        .with_panel(
+            stat(
+                "Claim success rate",
+                "Claims that succeeded over claims attempted.",
+                "percentunit",
+                q.SUCCESS_RATIO,
+                steps=RATE_STEPS,
+            )
+        )
+        .with_panel(stat("Claims attempted", "Claim transactions tried.", "short", q.ATTEMPTS))
+        .with_panel(
+            stat(
+                "Claims failed",
+                "Claims that failed, for any reason.",
+                "short",
+                q.FAILED,
+                steps=((None, "green"), (1, "orange")),
+            )
+        )
+        .with_panel(stat("Airdrops", "Airdrops with at least one claim attempt.", "short", q.AIRDROPS_CLAIMED))
+        .with_row(row("Over time"))
+        .with_panel(
+            timeseries(
+                "Success rate per day by protocol",
+                "Claims succeeded over claims attempted, per UTC day.",
+                "percentunit",
+                [q.RATE_BY_PROTOCOL],
+            )
+        )
+        .with_panel(
+            timeseries(
+                "Claims per day by outcome",
+                "Claim attempts per UTC day that succeeded and failed.",
+                "short",
+                [q.ATTEMPTS_BY_OUTCOME],
+                stacked=True,
+            )
+        )
+        .with_panel(
+            timeseries(
+                "Failures per day by reason",
+                "Failed claims per UTC day, by the reason the bot recorded.",
+                "short",
+                [q.FAILURES_BY_REASON],
+                stacked=True,
+            )
+        )
+        .with_panel(
+            bars(
+                "Success rate by chain",
+                "Claims succeeded over claims attempted, per chain.",
+                "percentunit",
+                q.RATE_BY_CHAIN,
+                "chain",
+                steps=RATE_STEPS,
+            )
+        )
+        .with_row(row("Per airdrop"))
+        .with_panel(
+            table(
+                "Claims per airdrop",
+                "Attempts, successes and failures per airdrop, the worst success rate first.",
+                q.BY_AIRDROP,
+                {"success_rate": "percentunit"},
+                width=12,
+            )
+        )
+        .with_panel(
+            table(
+                "Why claims fail",
+                "Failed claims per airdrop and reason, with the wallets affected.",
+                q.REASONS_BY_AIRDROP,
+                {},
+                width=12,
+            )
+        )
+    )
+    return number_panels(dash.build())

@@ -1,0 +1,75 @@
+"""What the analytics dashboards share: the PostgreSQL datasource variable, SQL template variables, links.
+
+Panels point at `${datasource}`, a variable of type `grafana-postgresql-datasource`, so the JSON works
+in any Grafana with a datasource on the warehouse (read it as the `airdrops_reader` role).
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard as builder
+from grafana_foundation_sdk.models import dashboard as model
+
+from airdrops.dashboards.analytics import sql
+from airdrops.dashboards.common import REFRESH_INTERVALS, TAG, links
+
+#: Grafana 11's plugin id of its PostgreSQL datasource.
+DATASOURCE_TYPE = "grafana-postgresql-datasource"
+DATASOURCE_VARIABLE = "datasource"
+DATASOURCE = model.DataSourceRef(type_val=DATASOURCE_TYPE, uid=f"${{{DATASOURCE_VARIABLE}}}")
+#: Tags: shared with the operations dashboards (the links drop-down), plus their own.
+TAGS = [TAG, "analytics"]
+#: Variable name -> (label, SQL returning its values).
+VARIABLES: dict[str, tuple[str, str]] = {
+    "bot_id": ("Bot", sql.BOT_ID_VALUES),
+    "chain": ("Chain", sql.CHAIN_VALUES),
+    "protocol": ("Protocol", sql.PROTOCOL_VALUES),
+    "airdrop": ("Airdrop", sql.AIRDROP_VALUES),
+}
+
+
+def datasource_variable() -> builder.DatasourceVariable:
+    return (
+        builder.DatasourceVariable(DATASOURCE_VARIABLE)
+        .label("Warehouse")
+        .description("PostgreSQL warehouse the ETL loads (connect as a member of airdrops_reader).")
+        .type(DATASOURCE_TYPE)
+    )
+
+
+def sql_variable(name: str) -> builder.QueryVariable:
+    """A multi-value variable over a column of the views, `All` by default (Grafana lists every value)."""
+    label, query = VARIABLES[name]
+    return (
+        builder.QueryVariable(name)
+        .label(label)
+        .description(f"Filters the panels on `{name}`.")
+        .datasource(DATASOURCE)
+        .query(query)
+        .refresh(model.VariableRefresh.ON_DASHBOARD_LOAD)
+        .sort(model.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .current(model.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    )
+
+
+def new_dashboard(
+    uid: str, title: str, description: str, variables: list[str], *, time_from: str = "now-30d"
+) -> builder.Dashboard:
+    """A dashboard with the datasource and `variables`, links, tags and daily-data time settings."""
+    dash = (
+        builder.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(TAGS)
+        .readonly()
+        .tooltip(model.DashboardCursorSync.CROSSHAIR)
+        .time(time_from, "now")
+        .refresh("1h")
+        .timepicker(builder.TimePicker().refresh_intervals(REFRESH_INTERVALS))
+        .with_variable(datasource_variable())
+        .links(links())
+    )
+    for name in variables:
+        dash = dash.with_variable(sql_variable(name))
+    return dash

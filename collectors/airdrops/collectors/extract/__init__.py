@@ -1,0 +1,1 @@
+"""ETL stage: extract."""

@@ -1,0 +1,102 @@
+"""Load: one transformed chunk into the warehouse, in one transaction with its watermark.
+
+Each frame goes to a temporary staging table (PostgreSQL: binary COPY; DuckDB: from Arrow), then
+`INSERT ... SELECT ... ON CONFLICT (event_id) DO NOTHING`, so loading the same events again adds
+nothing. In the same transaction the target side of reconciliation is read back (rows and sums for
+the chunk's event ids), rejected lines are quarantined and the watermark moves; a mismatch raises
+`ReconciliationError` and the transaction rolls back, leaving the watermark where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import polars as pl
+
+from airdrops.collectors.errors import ReconciliationError
+from airdrops.collectors.transform.events import CHECKED_SUMS, COLUMNS, RAW_COLUMNS, RAW_TABLE, Batch
+from airdrops.collectors.warehouse.bookkeeping import Check, add_quarantine, set_watermark
+from airdrops.collectors.warehouse.connect import Connection
+
+STREAM = "events"
+
+
+@dataclass
+class LoadResult:
+    """What one chunk did to the warehouse."""
+
+    inserted: dict[str, int] = field(default_factory=dict)  # table -> new rows
+    quarantined: int = 0
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> int:
+        """New events (rows new in `events_raw`)."""
+        return self.inserted.get(RAW_TABLE, 0)
+
+
+def load_batch(
+    conn: Connection,
+    batch: Batch,
+    *,
+    run_id: str,
+    position: str,
+    stream: str = STREAM,
+    before_commit: Callable[[], None] | None = None,
+) -> LoadResult:
+    """Load `batch` and move the watermark to `position`, all in one transaction."""
+    result = LoadResult()
+    with conn.transaction():
+        present: dict[str, Decimal] = {}
+        for table, frame in batch.frames.items():
+            columns = [c.name for c in COLUMNS[table]]
+            frame_name = f"_stage_{table}"
+            result.inserted[table] = _insert(conn, table, columns, frame_name, frame)
+            sums = [c for c in columns if c in CHECKED_SUMS]
+            row = conn.execute(
+                f"SELECT count(*){''.join(f', sum(t.{c})' for c in sums)} FROM {table} t "
+                f"WHERE t.event_id IN (SELECT event_id FROM {frame_name})"
+            )[0]
+            present[f"{table}.count"] = Decimal(row[0])
+            for c, value in zip(sums, row[1:], strict=True):
+                present[f"{table}.sum({c})"] = Decimal(value or 0)
+        if not batch.raw.is_empty():
+            result.inserted[RAW_TABLE] = _insert(conn, RAW_TABLE, list(RAW_COLUMNS), "_stage_events_raw", batch.raw)
+        result.quarantined = add_quarantine(conn, run_id, stream, batch.rejected)
+        events_present = sum(int(v) for k, v in present.items() if k.endswith(".count"))
+        new_typed = sum(n for t, n in result.inserted.items() if t != RAW_TABLE)
+        result.checks = [
+            # every line is in the warehouse: as an event, a duplicate of one, or quarantined
+            Check(
+                "lines", Decimal(batch.lines), Decimal(events_present + batch.duplicates_in_chunk + result.quarantined)
+            ),
+            # events_raw and the typed tables gained the same events
+            Check("events_raw.new_rows", Decimal(new_typed), Decimal(result.inserted.get(RAW_TABLE, 0))),
+        ]
+        for name in sorted(set(batch.source) | set(present)):
+            result.checks.append(Check(name, batch.source.get(name, Decimal(0)), present.get(name, Decimal(0))))
+        bad = [c for c in result.checks if not c.ok]
+        if bad:
+            raise ReconciliationError(
+                "source and warehouse disagree ("
+                + "; ".join(f"{c.name}: source {c.source} != warehouse {c.target}" for c in bad)
+                + f") for lines {batch.span}; the chunk was rolled back and the watermark did not move",
+                stream=stream,
+                run_id=run_id,
+                checks=result.checks,
+            )
+        set_watermark(conn, stream, position)
+        if before_commit is not None:
+            before_commit()
+    return result
+
+
+def _insert(conn: Connection, table: str, columns: list[str], stage: str, frame: pl.DataFrame) -> int:
+    conn.stage_frame(stage, frame)
+    cols = ", ".join(columns)
+    select = ", ".join(f"CAST({c} AS {conn.json_type})" if c == "payload" else c for c in columns)
+    return conn.execute_rowcount(
+        f"INSERT INTO {table} ({cols}) SELECT {select} FROM {stage} ON CONFLICT (event_id) DO NOTHING"
+    )

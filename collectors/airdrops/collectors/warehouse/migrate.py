@@ -1,0 +1,97 @@
+"""Versioned SQL migrations, one folder per dialect (`migrations/postgres`, `migrations/duckdb`).
+
+Files are `NNNN_name.sql`; both folders hold the same versions and create the same logical tables and
+views. Each pending migration runs in its own transaction together with its `schema_migrations` row,
+so a failed migration leaves nothing behind and a second `migrate()` applies nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+
+from airdrops.collectors.warehouse.connect import Connection, Retry, connect
+from airdrops.collectors.warehouse.url import Dialect, WarehouseURL
+
+_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_LOCK = "airdrops.warehouse.migrate"
+
+_BOOTSTRAP = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    applied_at timestamptz NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def migrations(dialect: Dialect) -> list[Migration]:
+    """Every migration shipped for `dialect`, in version order."""
+    folder = resources.files("airdrops.collectors.warehouse").joinpath("migrations", dialect)
+    found = []
+    for entry in folder.iterdir():
+        match = _FILE.match(entry.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    return sorted(found, key=lambda m: m.version)
+
+
+def migrate(url: str | WarehouseURL | None = None, *, retry: Retry | None = None) -> list[int]:
+    """Apply the pending migrations to the warehouse at `url`; the versions applied now (empty: up to date)."""
+    with connect(url, retry=retry) as conn:
+        return apply(conn)
+
+
+def apply(conn: Connection) -> list[int]:
+    """Apply the pending migrations on an open connection; the versions applied now."""
+    conn.execute(_BOOTSTRAP)
+    if conn.dialect == "postgres":  # one migrator at a time; DuckDB's file lock already gives that
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (_LOCK,))
+    try:
+        done = applied(conn)
+        now = []
+        for m in migrations(conn.dialect):
+            if m.version in done:
+                continue
+            with conn.transaction():
+                if _has_statements(m.sql):
+                    conn.execute(m.sql)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
+                    (m.version, m.name, datetime.now(UTC)),
+                )
+            now.append(m.version)
+        return now
+    finally:
+        if conn.dialect == "postgres":
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_LOCK,))
+
+
+def applied(conn: Connection) -> set[int]:
+    """Versions recorded in `schema_migrations` (empty if the table does not exist yet)."""
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        + (" AND table_schema = current_schema()" if conn.dialect == "postgres" else "")
+    )
+    if not exists[0][0]:
+        return set()
+    return {int(v) for (v,) in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def pending(conn: Connection) -> list[Migration]:
+    """Migrations not applied yet on this connection's warehouse."""
+    done = applied(conn)
+    return [m for m in migrations(conn.dialect) if m.version not in done]
+
+
+def _has_statements(sql: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in sql.splitlines())

@@ -1,0 +1,2 @@
+-- DuckDB has no roles: least privilege is PostgreSQL's (../postgres/0003_roles.sql). The version is kept
+-- so both dialects share one version sequence.

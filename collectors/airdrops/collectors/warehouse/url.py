@@ -1,0 +1,80 @@
+"""Where the warehouse is: `postgresql://...` or `duckdb:///path`, from a flag, `WAREHOUSE_URL` or the default.
+
+>>> WarehouseURL.parse("duckdb:///var/lib/airdrops/warehouse.duckdb").path
+PosixPath('/var/lib/airdrops/warehouse.duckdb')
+>>> WarehouseURL.parse("postgresql://etl:secret@db:5432/airdrops").redacted
+'postgresql://etl:***@db:5432/airdrops'
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+ENV_VAR = "WAREHOUSE_URL"
+DEFAULT_FILE = "airdrops.duckdb"
+
+Dialect = Literal["postgres", "duckdb"]
+
+
+class WarehouseURLError(ValueError):
+    """A warehouse URL that is neither `postgresql://...` nor `duckdb:///path`."""
+
+
+@dataclass(frozen=True)
+class WarehouseURL:
+    """A parsed warehouse location. `path` is set for DuckDB (None: in memory), `url` keeps the original."""
+
+    dialect: Dialect
+    url: str
+    path: Path | None = None
+
+    @classmethod
+    def parse(cls, value: str | WarehouseURL | None = None) -> WarehouseURL:
+        """Parse `value`; None falls back to `$WAREHOUSE_URL`, then `duckdb:///<cwd>/airdrops.duckdb`."""
+        if isinstance(value, WarehouseURL):
+            return value
+        if value is None:
+            value = os.environ.get(ENV_VAR) or default_url()
+        text = value.strip()
+        scheme = text.split(":", 1)[0].lower()
+        if scheme in ("postgresql", "postgres"):  # libpq reads it (postgresql:///db is the local socket)
+            return cls("postgres", text)
+        if scheme == "duckdb":
+            return cls("duckdb", text, _duckdb_path(text))
+        raise WarehouseURLError(
+            f"unsupported warehouse URL {redact(text)!r}: use postgresql://user@host:5432/db or duckdb:///path/file.duckdb"
+        )
+
+    @property
+    def redacted(self) -> str:
+        """The URL with its password hidden, for logs and messages."""
+        return redact(self.url)
+
+    def __str__(self) -> str:
+        return self.redacted
+
+
+def default_url() -> str:
+    return f"duckdb://{(Path.cwd() / DEFAULT_FILE).as_posix()}"
+
+
+def _duckdb_path(text: str) -> Path | None:
+    rest = text[len("duckdb:") :]
+    rest = rest[2:] if rest.startswith("//") else rest
+    if rest in ("", "/", ":memory:", "/:memory:"):
+        return None
+    if rest.startswith(("/./", "/../", "/~")):  # duckdb:///./file.duckdb: relative to the working directory
+        rest = rest[1:]
+    return Path(rest).expanduser()
+
+
+def redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))

@@ -1,0 +1,58 @@
+"""Warehouses seeded with `cases`: an embedded DuckDB file and a throwaway PostgreSQL server, same rows in both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.analytics import cases
+
+DIALECTS = ["duckdb", "postgres"]
+
+
+def seed(url: str) -> None:
+    """Migrate the warehouse and insert every row of `cases.TABLES`."""
+    from airdrops.collectors.warehouse import connect, migrate
+
+    migrate(url)
+    with connect(url) as conn, conn.transaction():
+        for table, (columns, rows) in cases.TABLES.items():
+            marks = ", ".join(["%s"] * len(columns))
+            conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    from tests.collectors import postgres
+
+    if not postgres.available():
+        pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found: install Debian's postgresql (make test does)")
+    server = postgres.PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture(scope="session")
+def duckdb_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("warehouse") / "airdrops.duckdb"
+    url = f"duckdb:///{path}"
+    seed(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: object) -> str:
+    url: str = postgres_server.create_database()  # type: ignore[attr-defined]
+    seed(url)
+    return url
+
+
+@pytest.fixture(params=DIALECTS)
+def warehouse_url(request: pytest.FixtureRequest) -> str:
+    """The seeded warehouse of each dialect in turn."""
+    return str(request.getfixturevalue(f"{request.param}_url"))

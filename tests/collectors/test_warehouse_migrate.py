@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+
+from airdrops.collectors.transform.events import COLUMNS
+from airdrops.collectors.warehouse import connect, migrate
+from airdrops.collectors.warehouse.migrate import migrations
+from airdrops.collectors.warehouse.partitions import ensure_metric_partitions, months
+from tests.collectors.conftest import Warehouse
+from tests.collectors.postgres import PostgresServer
+
+VIEWS = {
+    "claim_success_rate", "roi_by_protocol", "roi_by_airdrop", "portfolio_value_daily",
+    # 0004, for airdrops.analytics
+    "claim_outcomes", "latest_prices", "gas_costs_daily", "capital_flows", "risk_breach_events",
+}  # fmt: skip
+TABLES = {
+    "schema_migrations", "events_raw", "transactions", "claims", "allocations", "risk_breaches",
+    "portfolio_snapshots", "prices", "metric_series", "metric_samples", "etl_runs", "etl_watermarks",
+    "etl_reconciliation", "etl_quarantine", "roi_results",
+}  # fmt: skip
+
+
+def _logical_type(data_type: str, precision: int | None, scale: int | None) -> str:
+    t = data_type.lower()
+    if t.startswith(("numeric", "decimal")):
+        return f"numeric({precision},{scale})"
+    return {
+        "character varying": "text",
+        "varchar": "text",
+        "timestamp with time zone": "timestamptz",
+        "double precision": "double",
+        "jsonb": "json",
+    }.get(t, t)
+
+
+def _schema(url: str) -> dict[str, dict[str, str]]:
+    """relation -> column -> logical type, for every table and view the migrations created."""
+    with connect(url) as conn:
+        where = "table_schema = current_schema()" if conn.dialect == "postgres" else "table_schema = 'main'"
+        rows = conn.execute(
+            "SELECT table_name, column_name, data_type, numeric_precision, numeric_scale "
+            f"FROM information_schema.columns WHERE {where} AND table_name NOT LIKE 'metric_samples_%%' "
+            "ORDER BY table_name, ordinal_position"
+        )
+    out: dict[str, dict[str, str]] = {}
+    for table, column, data_type, precision, scale in rows:
+        out.setdefault(table, {})[column] = _logical_type(data_type, precision, scale)
+    return out
+
+
+def test_both_dialects_ship_the_same_versions() -> None:
+    pg = [(m.version, m.name) for m in migrations("postgres")]
+    duck = [(m.version, m.name) for m in migrations("duckdb")]
+    assert pg == duck and pg[0] == (1, "tables")
+
+
+def test_migrate_is_idempotent(warehouse: Warehouse) -> None:
+    versions = [m.version for m in migrations("duckdb")]
+    assert migrate(warehouse.url) == versions
+    assert migrate(warehouse.url) == []
+    with connect(warehouse.url) as conn:
+        recorded = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version")
+    assert [v for v, _ in recorded] == versions
+
+
+def test_same_tables_views_columns_and_types_on_both_backends(
+    duckdb_warehouse: Warehouse, postgres_warehouse: Warehouse
+) -> None:
+    migrate(duckdb_warehouse.url)
+    migrate(postgres_warehouse.url)
+    duck, pg = _schema(duckdb_warehouse.url), _schema(postgres_warehouse.url)
+    assert set(pg) == set(duck) == TABLES | VIEWS
+    for relation in TABLES | VIEWS:
+        assert list(pg[relation].items()) == list(duck[relation].items()), relation
+    assert pg["claims"]["fee_usd"] == "numeric(38,18)" and pg["claims"]["gas_price_wei"] == "numeric(38,0)"
+    assert pg["claim_success_rate"]["success_rate"] == "double"
+
+
+def test_event_tables_match_the_event_schema(duckdb_warehouse: Warehouse) -> None:
+    """The ETL's columns come from airdrops.monitoring.event_schema; the migrations must agree."""
+    migrate(duckdb_warehouse.url)
+    schema = _schema(duckdb_warehouse.url)
+    for table, columns in COLUMNS.items():
+        assert set(schema[table]) == {c.name for c in columns}, table
+
+
+def test_months_cover_the_window() -> None:
+    got = months(datetime(2024, 11, 30, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC))
+    assert [m.strftime("%Y-%m") for m in got] == ["2024-11", "2024-12", "2025-01", "2025-02"]
+
+
+def test_metric_partitions_move_rows_out_of_the_default(postgres_warehouse: Warehouse) -> None:
+    migrate(postgres_warehouse.url)
+    jan = datetime(2025, 1, 15, tzinfo=UTC)
+    with connect(postgres_warehouse.url) as conn:
+        conn.execute("INSERT INTO metric_samples VALUES ('s1', %s, 1.0), ('s1', %s, 2.0)", (jan, jan.replace(month=2)))
+        assert ensure_metric_partitions(conn, jan, jan.replace(month=2)) == [
+            "metric_samples_p202501",
+            "metric_samples_p202502",
+        ]
+        assert ensure_metric_partitions(conn, jan, jan) == ["metric_samples_p202501"]  # already there: no-op
+        by_partition = conn.execute(
+            "SELECT tableoid::regclass::text, count(*) FROM metric_samples GROUP BY 1 ORDER BY 1"
+        )
+    assert by_partition == [("metric_samples_p202501", 1), ("metric_samples_p202502", 1)]
+
+
+def test_duckdb_has_no_partitions_to_make(duckdb_warehouse: Warehouse) -> None:
+    migrate(duckdb_warehouse.url)
+    with connect(duckdb_warehouse.url) as conn:
+        assert ensure_metric_partitions(conn, datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 3, 1, tzinfo=UTC)) == []
+
+
+def test_reader_role_reads_views_only_and_writer_cannot_create(
+    postgres_warehouse: Warehouse, postgres_server: PostgresServer
+) -> None:
+    migrate(postgres_warehouse.url)
+    database = postgres_warehouse.url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_server.url(database), autocommit=True) as admin:
+        for login, group in (("grafana_test", "airdrops_reader"), ("etl_test", "airdrops_etl")):
+            exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
+            if not exists:
+                admin.execute(f"CREATE ROLE {login} LOGIN")
+            admin.execute(f"GRANT {group} TO {login}")
+        roles = dict(admin.execute("SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE 'airdrops_%%'"))
+    assert roles == {"airdrops_etl": False, "airdrops_reader": False}
+
+    with psycopg.connect(postgres_server.url(database, user="grafana_test"), autocommit=True) as reader:
+        assert reader.execute("SELECT count(*) FROM claim_success_rate").fetchone() == (0,)
+        for view in VIEWS:
+            reader.execute(f"SELECT * FROM {view}")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reader.execute("SELECT * FROM claims")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reader.execute("INSERT INTO claims (event_id, ts, bot_id, chain, protocol, airdrop, wallet, outcome) "
+                           "VALUES ('x', now(), 'b', 'c', 'p', 'a', 'w', 'success')")  # fmt: skip
+
+    with psycopg.connect(postgres_server.url(database, user="etl_test"), autocommit=True) as writer:
+        writer.execute("INSERT INTO etl_watermarks VALUES ('t', '{}', now())")
+        # month partitions come through the SECURITY DEFINER function, not CREATE on the schema
+        assert writer.execute("SELECT metric_samples_ensure_partition('2030-01-05')").fetchone() == (
+            "metric_samples_p203001",
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            writer.execute("CREATE TABLE sneaky (x int)")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            writer.execute("DELETE FROM claims")
+
+
+def test_copy_binary_writes_ready_made_copy_data(postgres_warehouse: Warehouse) -> None:
+    import struct
+
+    migrate(postgres_warehouse.url)
+    header = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+    row = struct.pack("!h", 3) + struct.pack("!i", 2) + b"s1"
+    row += struct.pack("!iq", 8, 0)  # timestamptz: microseconds since 2000-01-01
+    row += struct.pack("!id", 8, 1.5)
+    with connect(postgres_warehouse.url) as conn:
+        with conn.transaction():
+            conn.copy_binary("metric_samples", ["series_id", "ts", "value"], [header, row, struct.pack("!h", -1)])
+        assert conn.execute("SELECT series_id, value FROM metric_samples") == [("s1", 1.5)]

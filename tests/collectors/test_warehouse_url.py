@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from airdrops.collectors.warehouse import WarehouseURL, WarehouseURLError
+
+
+def test_duckdb_absolute_and_relative_paths() -> None:
+    assert WarehouseURL.parse("duckdb:///var/lib/a.duckdb").path == Path("/var/lib/a.duckdb")
+    assert WarehouseURL.parse("duckdb:///./a.duckdb").path == Path("a.duckdb")
+    assert WarehouseURL.parse("duckdb://a.duckdb").path == Path("a.duckdb")
+    assert WarehouseURL.parse("duckdb:///:memory:").path is None
+
+
+def test_postgres_url_is_kept_and_redacted() -> None:
+    url = WarehouseURL.parse("postgresql://etl:s3cret@db.internal:5432/airdrops?sslmode=require")
+    assert url.dialect == "postgres"
+    assert url.url.endswith("sslmode=require")
+    assert "s3cret" not in url.redacted and "s3cret" not in str(url)
+    assert WarehouseURL.parse("postgres://db/airdrops").dialect == "postgres"
+
+
+def test_default_is_env_then_duckdb_file_in_cwd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WAREHOUSE_URL", raising=False)
+    assert WarehouseURL.parse(None).path == tmp_path / "airdrops.duckdb"
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql://u@h/d")
+    assert WarehouseURL.parse(None).dialect == "postgres"
+
+
+@pytest.mark.parametrize("bad", ["mysql://h/d", "sqlite:///x.db", "/tmp/x.duckdb"])
+def test_unsupported_urls_say_what_works(bad: str) -> None:
+    with pytest.raises(WarehouseURLError, match="postgresql://"):
+        WarehouseURL.parse(bad)
