@@ -58,6 +58,7 @@ typecheck: $(STAMP)
 
 bench: system-deps $(STAMP)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/etl.py
 
 # Everything generated from code (docs, rules, Alertmanager config, dashboards); tests fail on drift.
 generate: $(STAMP)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -148,6 +151,50 @@ def run_demo(
         for label, promql, fmt in SUMMARY_QUERIES:
             table.add_row(label, fmt.format(scalar(prom.url, promql)))
         console.print(table)
+        analytics(out, prom.url, console)
     fired = sorted({a["labels"]["alertname"] for a in sink.alerts() if a["labels"]["alertname"] != "Watchdog"})
     console.print(f"alerts delivered: {', '.join(fired) or 'none'} (all notifications: {out / 'alerts.jsonl'})")
     console.print(f"event log: {summary.events_path}")
+
+
+def analytics(out: Path, prometheus_url: str, console: Console, days: int = 28, wallets: int = 20) -> None:
+    """Weeks of history, the ETL (events and Prometheus) into the warehouse, and the HTML report."""
+    from airdrops.analytics import build_report
+    from airdrops.collectors.metrics_stream import run_metrics
+    from airdrops.collectors.pipeline import run_events
+    from airdrops.collectors.warehouse import WarehouseURL
+
+    url = WarehouseURL.parse(os.environ.get("WAREHOUSE_URL") or f"duckdb:///{out / 'airdrops.duckdb'}")
+    events = out / "events"
+    with console.status(f"history mode: {days} simulated days, {wallets} wallets"):
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "airdrops.cli.main",
+                "bot",
+                "run",
+                "--simulate-days",
+                str(days),
+                "--wallets",
+                str(wallets),
+                "--seed",
+                "7",
+                "--events-dir",
+                str(events),
+                "--bot-id",
+                "history-bot",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    with console.status(f"ETL into {url.redacted}"):
+        result = run_events(url, str(events))
+        metrics = run_metrics(url, prometheus=prometheus_url)
+    console.print(
+        f"ETL: {result.loaded:,} events loaded ({result.quarantined} quarantined), "
+        f"{sum(m.loaded for m in metrics):,} Prometheus samples, into {url.redacted}"
+    )
+    with console.status("building the report"):
+        report = build_report(url.url, out / "report")
+    console.print(f"[bold]report[/]: {report.resolve()}")

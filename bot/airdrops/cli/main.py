@@ -98,7 +98,11 @@ def dashboards_build() -> None:
 
 
 def _register_bot() -> None:
-    from airdrops.cli import bot_cmd
+    from airdrops.cli import bot_cmd, etl_cmd
+
+    app.add_typer(etl_cmd.warehouse_app, name="warehouse")
+    app.add_typer(etl_cmd.etl_app, name="etl")
+    app.command("report")(etl_cmd.report)
 
     app.add_typer(bot_cmd.bot_app, name="bot")
     app.command("demo")(bot_cmd.demo)

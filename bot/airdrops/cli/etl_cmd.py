@@ -1,0 +1,165 @@
+"""`airdrops warehouse migrate`, `airdrops etl run` and `airdrops report`."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+from rich.table import Table
+
+warehouse_app = typer.Typer(
+    help="The warehouse: PostgreSQL, or an embedded DuckDB file by default.", no_args_is_help=True
+)
+etl_app = typer.Typer(help="The ETL: Prometheus and the bots' event logs into the warehouse.", no_args_is_help=True)
+console = Console()
+
+WAREHOUSE_HELP = "postgresql://... or duckdb:///path (default: $WAREHOUSE_URL, else ./airdrops.duckdb)."
+#: The collector's own /metrics port in `--every` mode (bots use 9464).
+COLLECTOR_PORT = 9465
+
+
+def parse_every(text: str) -> float:
+    """`30s`, `5m`, `1h` -> seconds."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([smh])", text.strip())
+    if not match:
+        raise typer.BadParameter(f"{text!r}: use a number and s, m or h, e.g. 5m")
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
+@warehouse_app.command("migrate")
+def migrate(warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP)) -> None:
+    """Apply the schema migrations (idempotent)."""
+    from airdrops.collectors.warehouse import migrate as apply
+
+    url = _url(warehouse)
+    applied = apply(url)
+    console.print(f"{url.redacted}: " + (f"applied {', '.join(map(str, applied))}" if applied else "up to date"))
+
+
+@etl_app.command("run")
+def run(
+    warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP),
+    prometheus: str = typer.Option(None, help="Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL."),
+    events_dir: str = typer.Option(None, help="Event log directory (default $AIRDROPS_EVENTS_DIR, else ./events)."),
+    since: str | None = typer.Option(None, help="Prometheus window start (RFC 3339 or unix s); default: watermark."),
+    until: str | None = typer.Option(None, help="Prometheus window end (default: now)."),
+    every: str = typer.Option(None, help="Run again every interval (e.g. 5m), serving the ETL's own /metrics."),
+    metrics_port: int = typer.Option(COLLECTOR_PORT, help="/metrics port in --every mode."),
+) -> None:
+    """Load the event logs (and Prometheus, when given) into the warehouse, once or on a schedule."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from airdrops import monitoring
+
+    interval = parse_every(every) if every else None
+    monitoring.configure("airdrops-collector", port=metrics_port if interval else 0, events_dir="")
+    url = _url(warehouse)
+    while True:
+        ok = _run_once(url, prometheus, events_dir, since, until)
+        if interval is None:
+            raise typer.Exit(0 if ok else 1)
+        console.print(f"next run in {interval:.0f} s")
+        time.sleep(interval)
+        since = until = None  # later runs resume from the watermarks
+
+
+def _run_once(url: Any, prometheus: str | None, events_dir: str | None, since: str | None, until: str | None) -> bool:
+    from airdrops.collectors.errors import EtlError
+    from airdrops.collectors.pipeline import run_events
+
+    ok = True
+    table = Table(title="ETL run")
+    for col in ("stream", "status", "extracted", "loaded", "duplicates", "quarantined", "seconds"):
+        table.add_column(col, justify="right" if col != "stream" else "left")
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), console=console, transient=True
+    ) as progress:
+        task = progress.add_task("events", total=None)
+
+        def on_chunk(p: Any) -> None:
+            progress.update(task, completed=p.bytes_done, total=p.bytes_total)
+
+        try:
+            r = run_events(url, events_dir, progress=on_chunk)
+            table.add_row(
+                "events",
+                r.status,
+                str(r.lines),
+                str(r.loaded),
+                str(r.duplicates),
+                str(r.quarantined),
+                f"{r.duration_s:.1f}",
+            )
+        except EtlError as exc:
+            ok = False
+            console.print(f"[bold red]events stream failed in {exc.stage}[/]: {exc}")
+        if prometheus:
+            ok = _run_metrics(url, prometheus, since, until, table, progress) and ok
+    console.print(table)
+    return ok
+
+
+def _run_metrics(
+    url: Any, prometheus: str, since: str | None, until: str | None, table: Table, progress: Progress
+) -> bool:
+    from airdrops.collectors.errors import EtlError
+    from airdrops.collectors.metrics_stream import run_metrics
+
+    task = progress.add_task("prometheus", total=None)
+    try:
+        results = run_metrics(
+            url,
+            prometheus=prometheus,
+            since=_time(since),
+            until=_time(until),
+            progress=lambda p: progress.advance(task),
+        )
+    except EtlError as exc:
+        console.print(f"[bold red]prometheus stream failed in {exc.stage}[/]: {exc}")
+        return False
+    for r in results:
+        table.add_row(r.stream, r.status, str(r.fetched), str(r.loaded), str(r.duplicates), "-", f"{r.duration_s:.1f}")
+    return all(r.status == "succeeded" for r in results)
+
+
+def report(
+    out: Path = typer.Option(Path("report"), help="Directory of the HTML report."),
+    warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP),
+) -> None:
+    """Build the static HTML report (claim success, ROI, portfolio, what to change) from the warehouse."""
+    from airdrops.analytics import build_report
+
+    path = build_report(_url(warehouse).url, out)
+    console.print(f"report: {path.resolve()}")
+
+
+def _time(text: str | None) -> datetime | float | None:
+    """RFC 3339 or unix seconds; a time without zone is UTC."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is neither RFC 3339 nor unix seconds") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _url(text: str | None) -> Any:
+    from airdrops.collectors.warehouse import WarehouseURL
+    from airdrops.collectors.warehouse.url import WarehouseURLError
+
+    try:
+        return WarehouseURL.parse(text)
+    except WarehouseURLError as exc:
+        console.print(f"[bold red]bad warehouse URL[/]: {exc}")
+        raise typer.Exit(2) from None

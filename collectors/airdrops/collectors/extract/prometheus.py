@@ -1,0 +1,240 @@
+"""Extract range vectors through the standard Prometheus HTTP API (`/api/v1/query_range` only).
+
+Nothing server-specific, so the same code reads Prometheus, Thanos Query, Mimir or VictoriaMetrics.
+A window is cut into chunks of at most `max_points` points per series (Prometheus refuses more
+than 11,000), aligned to the step so reruns evaluate the same timestamps; each chunk is one request.
+
+    client = PrometheusClient(PrometheusSource(url="http://127.0.0.1:9090"))
+    for chunk in extract(client, MetricQuery.record("bot_id:airdrops_capital_idle:ratio"), start, end):
+        ...  # chunk.result is the API's matrix for [chunk.start, chunk.end]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import requests
+
+from airdrops.collectors.config import DEFAULT_MAX_POINTS, MetricQuery, PrometheusSource
+from airdrops.monitoring import redact_url
+
+_log = logging.getLogger("airdrops.collectors")
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class PrometheusError(Exception):
+    """The Prometheus API failed; `url` is already redacted."""
+
+    def __init__(self, message: str, *, url: str, attempts: int = 1) -> None:
+        self.url = url
+        self.attempts = attempts
+        super().__init__(message)
+
+
+class PrometheusUnavailable(PrometheusError):
+    """Connection errors, 5xx or 429 on every try: the server is down or overloaded; retry the run later."""
+
+
+class PrometheusQueryError(PrometheusError):
+    """The server answered but refused the query (bad PromQL, too many points, wrong result type)."""
+
+
+@dataclass(frozen=True)
+class RawChunk:
+    """One query_range answer: the matrix for [start, end] (unix seconds, both evaluated)."""
+
+    query: MetricQuery
+    start: int
+    end: int
+    result: list[dict[str, Any]]
+
+    @property
+    def samples(self) -> int:
+        """Points in the answer, counted before any transform (the source side of reconciliation)."""
+        return sum(len(series.get("values") or ()) for series in self.result)
+
+
+def plan_chunks(start: float, end: float, step: int, max_points: int = DEFAULT_MAX_POINTS) -> list[tuple[int, int]]:
+    """[start, end] cut into step-aligned chunks of at most `max_points` evaluation timestamps each.
+
+    The first timestamp is the first multiple of `step` at or after `start`; chunks do not overlap.
+    """
+    first = math.ceil(start / step) * step
+    last = math.floor(end / step) * step
+    span = step * (max_points - 1)
+    chunks = []
+    at = first
+    while at <= last:
+        stop = min(at + span, last)
+        chunks.append((int(at), int(stop)))
+        at = stop + step
+    return chunks
+
+
+class PrometheusClient:
+    """A `requests` session with the source's auth and TLS options; `query_range` with retries."""
+
+    def __init__(self, source: PrometheusSource, session: requests.Session | None = None) -> None:
+        self.source = source
+        self.base_url = source.url.rstrip("/")
+        self.redacted_url = redact_url(self.base_url)
+        self.session = session or requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "airdrops-etl", **source.headers})
+        token = _read(source.bearer_token_file) if source.bearer_token_file else source.bearer_token
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        password = _read(source.password_file) if source.password_file else source.password
+        if source.username is not None:
+            self.session.auth = (source.username, password or "")
+        # Passed on every request: requests lets REQUESTS_CA_BUNDLE override a session's `verify`.
+        self.verify: bool | str = (
+            False if source.insecure_skip_verify else str(source.ca_file) if source.ca_file else True
+        )
+        cert = str(source.cert_file) if source.cert_file else None
+        self.cert = (cert, str(source.key_file)) if cert and source.key_file else cert
+        self.requests = 0
+
+    def query_range(self, expr: str, start: int, end: int, step: int) -> list[dict[str, Any]]:
+        """The `result` matrix of one range query; raises `PrometheusError` once retries are spent."""
+        url = f"{self.base_url}/api/v1/query_range"
+        form = {"query": expr, "start": str(start), "end": str(end), "step": str(step)}
+        src = self.source
+        delay = src.backoff_s
+        for attempt in range(1, src.attempts + 1):
+            self.requests += 1
+            try:
+                # POST form: long PromQL stays out of the URL; every compatible server accepts it.
+                response = self.session.post(url, data=form, timeout=src.timeout_s, verify=self.verify, cert=self.cert)
+            except requests.exceptions.SSLError as exc:  # a certificate problem does not heal by retrying
+                raise PrometheusError(
+                    f"Prometheus {self.redacted_url}: TLS failed (check ca_file, cert_file, key_file): "
+                    + self._redact(_first_line(exc)),
+                    url=self.redacted_url,
+                    attempts=attempt,
+                ) from exc
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                problem = self._redact(f"{type(exc).__name__}: {_first_line(exc)}")
+            else:
+                if response.status_code not in _RETRY_STATUS:
+                    return self._result(response, expr)
+                problem = f"HTTP {response.status_code}: {_api_error(response)}"
+                delay = max(delay, _retry_after(response))
+            if attempt == src.attempts:
+                raise PrometheusUnavailable(
+                    f"Prometheus {self.redacted_url} unavailable after {attempt} attempts: {problem}",
+                    url=self.redacted_url,
+                    attempts=attempt,
+                )
+            _log.warning("Prometheus %s: %s; retry %d in %.1fs", self.redacted_url, problem, attempt, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, src.max_backoff_s)
+        raise AssertionError("unreachable")
+
+    def _result(self, response: requests.Response, expr: str) -> list[dict[str, Any]]:
+        if response.status_code != 200:
+            raise PrometheusQueryError(
+                f"Prometheus {self.redacted_url} refused {expr!r}: HTTP {response.status_code}: {_api_error(response)}",
+                url=self.redacted_url,
+            )
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise PrometheusQueryError(
+                f"Prometheus {self.redacted_url} sent invalid JSON for {expr!r}: {exc}", url=self.redacted_url
+            ) from exc
+        data = body.get("data") or {}
+        if body.get("status") != "success" or data.get("resultType") != "matrix":
+            why = body.get("error") or f"resultType {data.get('resultType')!r}, expected a matrix"
+            raise PrometheusQueryError(f"Prometheus {self.redacted_url} query {expr!r}: {why}", url=self.redacted_url)
+        return list(data.get("result") or [])
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _redact(self, text: str) -> str:
+        # urllib3 messages quote the request path, which may hold a key (`/prom/<key>/api/v1/...`).
+        path, safe = urlsplit(self.base_url).path, urlsplit(self.redacted_url).path
+        return text.replace(path, safe) if path.strip("/") else text
+
+
+def extract(
+    client: PrometheusClient,
+    query: MetricQuery,
+    start: float,
+    end: float,
+    *,
+    max_points: int = DEFAULT_MAX_POINTS,
+    prefetch: bool = False,
+) -> Iterator[RawChunk]:
+    """The chunks of `query` over [start, end], one request each, in time order.
+
+    With `prefetch`, the next chunk is requested while the caller works on this one (one chunk
+    ahead at most, so memory stays bounded by two chunks whatever the window).
+    """
+    plan = plan_chunks(start, end, query.step_s, max_points)
+
+    def fetch(bounds: tuple[int, int]) -> RawChunk:
+        return RawChunk(query, bounds[0], bounds[1], client.query_range(query.expr, *bounds, query.step_s))
+
+    if not prefetch or len(plan) < 2:
+        for bounds in plan:
+            yield fetch(bounds)
+        return
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="airdrops-prefetch")
+    try:
+        pending: Future[RawChunk] = pool.submit(fetch, plan[0])
+        for following in [*plan[1:], None]:
+            chunk = pending.result()
+            if following is not None:
+                pending = pool.submit(fetch, following)
+            yield chunk
+            del chunk
+    finally:
+        # A consumer that stops early (a failed load) must not wait for a request it no longer needs.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _read(path: Any) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read().strip()
+
+
+def _api_error(response: requests.Response) -> str:
+    try:
+        body = orjson.loads(response.content)
+        if isinstance(body, dict) and body.get("error"):
+            return f"{body.get('errorType', 'error')}: {body['error']}"
+    except orjson.JSONDecodeError:
+        pass
+    return _first_line(response.text[:200]) or response.reason or "no body"
+
+
+def _retry_after(response: requests.Response) -> float:
+    try:
+        return min(float(response.headers.get("Retry-After", 0)), 60.0)
+    except ValueError:
+        return 0.0
+
+
+def _first_line(value: object) -> str:
+    text = str(value).strip().splitlines()
+    return text[0] if text else ""
+
+
+__all__ = [
+    "PrometheusClient",
+    "PrometheusError",
+    "PrometheusQueryError",
+    "PrometheusUnavailable",
+    "RawChunk",
+    "extract",
+    "plan_chunks",
+]

@@ -1,0 +1,35 @@
+"""`airdrops warehouse migrate`, `airdrops etl run` and `airdrops report`, as a user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+AIRDROPS = str(Path(sys.executable).parent / "airdrops")
+
+
+def run(*args: str, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    out = subprocess.run([AIRDROPS, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    if ok:
+        assert out.returncode == 0, out.stdout + out.stderr
+    return out
+
+
+def test_history_to_warehouse_to_report(tmp_path):
+    run("bot", "run", "--simulate-days", "3", "--wallets", "3", "--events-dir", "events", cwd=tmp_path)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    assert "applied 1" in run("warehouse", "migrate", "--warehouse", url, cwd=tmp_path).stdout
+    assert "up to date" in run("warehouse", "migrate", "--warehouse", url, cwd=tmp_path).stdout
+    lines = sum(len(f.read_text().splitlines()) for f in (tmp_path / "events").glob("*.jsonl"))
+    first = run("etl", "run", "--warehouse", url, "--events-dir", "events", cwd=tmp_path).stdout
+    assert f"│ events │ succeeded │ {lines:>9} │ {lines:>6} │" in first, first
+    again = run("etl", "run", "--warehouse", url, "--events-dir", "events", cwd=tmp_path).stdout
+    assert "│ events │ succeeded │         0 │      0 │" in again, again
+    out = run("report", "--out", "rep", "--warehouse", url, cwd=tmp_path).stdout
+    assert (tmp_path / "rep/index.html").exists() and "report:" in out
+
+
+def test_bad_warehouse_url_is_refused_clearly(tmp_path):
+    out = run("etl", "run", "--warehouse", "mysql://x", cwd=tmp_path, ok=False)
+    assert out.returncode == 2 and "bad warehouse URL" in out.stdout
