@@ -82,14 +82,21 @@ class Outage:
 
 
 def alert_printer(console: Console) -> Any:
+    """Print each alert once per state change (notifications repeat the whole group)."""
+    seen: dict[frozenset[tuple[str, str]], str] = {}
+
     def show(payload: dict[str, Any]) -> None:
         for a in payload.get("alerts", []):
-            labels, colour = a["labels"], "red" if a["status"] == "firing" else "green"
-            if labels.get("alertname") == "Watchdog":
+            labels = a["labels"]
+            key = frozenset(labels.items())
+            if labels.get("alertname") == "Watchdog" or seen.get(key) == a["status"]:
                 continue
+            seen[key] = a["status"]
+            colour = "red" if a["status"] == "firing" else "green"
+            extra = " ".join(f"{k}={labels[k]}" for k in ("job_name", "long", "stream") if k in labels)
             console.print(
                 f"[bold {colour}]ALERT {a['status']}[/] {labels.get('severity', '-'):8} "
-                f"{labels.get('alertname')} bot={labels.get('bot_id', '-')}: "
+                f"{labels.get('alertname')} bot={labels.get('bot_id', '-')} {extra}: "
                 f"{a['annotations'].get('summary', '')}"
             )
 
@@ -102,7 +109,7 @@ def run_demo(
     from airdrops.bot.console import run_with_progress
     from airdrops.bot.live import LiveConfig
 
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")  # alerts tell the story
+    logging.basicConfig(level=logging.CRITICAL)  # the alerts tell the story; the logs would drown them
     out = out.resolve()
     for stale in ("prometheus", "alertmanager", "rules"):
         shutil.rmtree(out / stale, ignore_errors=True)
