@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,8 @@ def analytics(out: Path, prometheus_url: str, console: Console, days: int = 28, 
                 str(events),
                 "--bot-id",
                 "history-bot",
+                "--start",
+                (date.today() - timedelta(days=days)).isoformat(),
             ],
             check=True,
             capture_output=True,
