@@ -33,3 +33,47 @@ def test_history_to_warehouse_to_report(tmp_path):
 def test_bad_warehouse_url_is_refused_clearly(tmp_path):
     out = run("etl", "run", "--warehouse", "mysql://x", cwd=tmp_path, ok=False)
     assert out.returncode == 2 and "bad warehouse URL" in out.stdout
+
+
+def test_every_runs_on_a_schedule_and_serves_the_etl_metrics(tmp_path):
+    import re
+    import time
+
+    import requests
+
+    from airdrops.services import free_port
+
+    (tmp_path / "events").mkdir()
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            AIRDROPS,
+            "etl",
+            "run",
+            "--warehouse",
+            f"duckdb:///{tmp_path / 'w.duckdb'}",
+            "--events-dir",
+            "events",
+            "--every",
+            "1s",
+            "--metrics-port",
+            str(port),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline, runs = time.monotonic() + 60, 0.0
+        while time.monotonic() < deadline and runs < 2:
+            time.sleep(0.5)
+            try:
+                text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except requests.RequestException:
+                continue
+            match = re.search(r'airdrops_etl_runs_total\{[^}]*outcome="success"[^}]*stream="events"\} (\S+)', text)
+            runs = float(match.group(1)) if match else 0.0
+        assert runs >= 2, "the collector did not run twice within 60 s"
+    finally:
+        proc.terminate()
+        proc.wait(30)
