@@ -1,4 +1,4 @@
-"""Versioned SQL migrations, one folder per dialect (`migrations/postgres`, `migrations/duckdb`).
+"""Versioned SQL migrations, one folder per dialect (`migrations/postgres`, `migrations/duckdb`) and one shared.
 
 Files are `NNNN_name.sql`; both folders hold the same versions and create the same logical tables and
 views. Each pending migration runs in its own transaction together with its `schema_migrations` row,
@@ -35,14 +35,19 @@ class Migration:
 
 
 def migrations(dialect: Dialect) -> list[Migration]:
-    """Every migration shipped for `dialect`, in version order."""
-    folder = resources.files("airdrops.collectors.warehouse").joinpath("migrations", dialect)
-    found = []
-    for entry in folder.iterdir():
-        match = _FILE.match(entry.name)
-        if match:
-            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
-    return sorted(found, key=lambda m: m.version)
+    """Every migration shipped for `dialect`, in version order.
+
+    SQL that is the same in both dialects lives once in `migrations/common`; a file of the same
+    version in the dialect's own folder takes its place.
+    """
+    root = resources.files("airdrops.collectors.warehouse").joinpath("migrations")
+    found: dict[int, Migration] = {}
+    for folder in ("common", dialect):
+        for entry in root.joinpath(folder).iterdir():
+            match = _FILE.match(entry.name)
+            if match:
+                found[int(match[1])] = Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8"))
+    return [found[v] for v in sorted(found)]
 
 
 def migrate(url: str | WarehouseURL | None = None, *, retry: Retry | None = None) -> list[int]:

@@ -1,5 +1,5 @@
--- The views analytics and Grafana read (names fixed by issue 4). Same SQL text as ../postgres/0002_views.sql
--- (both dialects accept it); every output column is cast so the two backends agree on types.
+-- The views analytics and Grafana read (names fixed by issue 4). One SQL text for PostgreSQL and DuckDB;
+-- every output column is cast so the two backends agree on types.
 
 -- Claims per UTC day and (bot, chain, protocol, airdrop); success_rate = succeeded / attempts.
 CREATE VIEW claim_success_rate AS
