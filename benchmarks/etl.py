@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import resource
 import shutil
 import subprocess
@@ -65,25 +64,13 @@ def write_openmetrics(path: Path) -> int:
 
 def start_prometheus(workdir: Path) -> tuple[Any, float]:
     from airdrops.services import Prometheus
-    from airdrops.services.process import require
+    from airdrops.services.prometheus import backfill
 
     workdir.mkdir(parents=True, exist_ok=True)
     source = workdir / "history.om"
     samples = write_openmetrics(source)
     started = time.perf_counter()
-    subprocess.run(
-        [
-            require("promtool", "prometheus"),
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            str(source),
-            str(workdir / "data"),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=workdir,
-    )
+    backfill(source, workdir / "data")
     backfill_s = time.perf_counter() - started
     source.unlink()
     prom = Prometheus(workdir, targets=[], scrape_interval="1h")
@@ -92,50 +79,6 @@ def start_prometheus(workdir: Path) -> tuple[Any, float]:
     prom.start()
     assert samples == SERIES * POINTS
     return prom, backfill_s
-
-
-class Postgres:
-    """initdb + pg_ctl in a temporary directory, default settings, on a free loopback port."""
-
-    def __init__(self) -> None:
-        from airdrops.services import free_port
-
-        self.root = Path(tempfile.mkdtemp(prefix="airdrops-bench-pg-"))
-        self.port = free_port()
-        self.user = "postgres" if os.geteuid() == 0 else None
-        if self.user:
-            entry = pwd.getpwnam(self.user)
-            os.chown(self.root, entry.pw_uid, entry.pw_gid)
-        self._run(_pg_bin("initdb"), "-D", str(self.root / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        self._run(
-            _pg_bin("pg_ctl"), "-D", str(self.root / "data"), "-l", str(self.root / "log"), "-w", "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1", "start",
-        )  # fmt: skip
-
-    def _run(self, *argv: str) -> None:
-        cmd = ["runuser", "-u", self.user, "--", *argv] if self.user else list(argv)
-        subprocess.run(cmd, check=True, capture_output=True, cwd=self.root)
-
-    def database(self, name: str) -> str:
-        import psycopg
-
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
-
-    def stop(self) -> None:
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _pg_bin(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3]))
-    if not candidates:
-        raise FileNotFoundError(f"{name} not found: apt-get install postgresql")
-    return str(candidates[-1])
 
 
 # ---------------------------------------------------------------- the measured runs (each in a subprocess)
@@ -260,21 +203,26 @@ def main() -> None:
     try:
         with console.status("backfilling 1.15 M samples with promtool, starting Prometheus and PostgreSQL"):
             prom, backfill_s = start_prometheus(work / "prometheus")
-            pg = Postgres()
+            from airdrops.services.postgres import PostgresServer
+
+            pg = PostgresServer(fast=False)  # PostgreSQL's defaults: both pipelines pay real durability
+            pg.start()
         total = SERIES * POINTS
         console.print(f"backfilled {total:,} samples ({SERIES} series, {DAYS} days at {STEP}s) in {backfill_s:.1f}s")
 
         with console.status("(a) prometheus-api-client + pandas to_sql"):
-            base = run_child("baseline", prom.url, pg.database("baseline"), T0, LAST)
+            base = run_child("baseline", prom.url, pg.create_database("baseline"), T0, LAST)
         with console.status("(b) airdrops ETL"):
-            etl = run_child("etl", prom.url, pg.database("etl"), T0, LAST, 10_000, 0)
+            etl = run_child("etl", prom.url, pg.create_database("etl"), T0, LAST, 10_000, 0)
         with console.status("(b') airdrops ETL with prefetch"):
-            ahead = run_child("etl", prom.url, pg.database("etl_prefetch"), T0, LAST, 10_000, 1)
+            ahead = run_child("etl", prom.url, pg.create_database("etl_prefetch"), T0, LAST, 10_000, 1)
         w_seconds = MEMORY_W_CHUNKS * MEMORY_CHUNK_POINTS * STEP
         with console.status("peak memory at W and 10 W"):
-            mem_w = run_child("etl", prom.url, pg.database("mem_w"), T0, T0 + w_seconds - STEP, MEMORY_CHUNK_POINTS, 0)
+            mem_w = run_child(
+                "etl", prom.url, pg.create_database("mem_w"), T0, T0 + w_seconds - STEP, MEMORY_CHUNK_POINTS, 0
+            )
             mem_10w = run_child(
-                "etl", prom.url, pg.database("mem_10w"), T0, T0 + 10 * w_seconds - STEP, MEMORY_CHUNK_POINTS, 0
+                "etl", prom.url, pg.create_database("mem_10w"), T0, T0 + 10 * w_seconds - STEP, MEMORY_CHUNK_POINTS, 0
             )
         with console.status(f"DuckDB: {CLAIMS:,} synthetic claims and the analytics views"):
             duck = duckdb_analytics(work)
@@ -326,7 +274,7 @@ def main() -> None:
         if prom is not None:
             prom.stop()
         if pg is not None:
-            pg.stop()
+            pg.destroy()
         shutil.rmtree(work, ignore_errors=True)
 
 

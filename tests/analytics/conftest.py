@@ -25,7 +25,7 @@ def seed(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[object]:
-    from tests.collectors import postgres
+    from airdrops.services import postgres
 
     if not postgres.available():
         pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found: install Debian's postgresql (make test does)")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.collectors.postgres import PostgresServer, available
+from airdrops.services.postgres import PostgresServer, available
 
 ROOT = Path(__file__).resolve().parents[2]
 

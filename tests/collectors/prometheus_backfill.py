@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import requests
 
 from airdrops.services import Prometheus, free_port
-from airdrops.services.process import require
+from airdrops.services.prometheus import backfill
 
 
 @dataclass(frozen=True)
@@ -65,19 +65,7 @@ class BackfilledPrometheus(Prometheus):
         self.args.append(f"--query.lookback-delta={lookback}")
         source = workdir / "backfill.om"
         source.write_text(text)
-        subprocess.run(
-            [
-                require("promtool", "prometheus"),
-                "tsdb",
-                "create-blocks-from",
-                "openmetrics",
-                str(source),
-                str(workdir / "data"),
-            ],
-            check=True,
-            capture_output=True,
-            cwd=workdir,
-        )
+        backfill(source, workdir / "data")
 
 
 @dataclass

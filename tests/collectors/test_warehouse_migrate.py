@@ -9,8 +9,8 @@ from airdrops.collectors.transform.events import COLUMNS
 from airdrops.collectors.warehouse import connect, migrate
 from airdrops.collectors.warehouse.migrate import migrations
 from airdrops.collectors.warehouse.partitions import ensure_metric_partitions, months
+from airdrops.services.postgres import PostgresServer
 from tests.collectors.conftest import Warehouse
-from tests.collectors.postgres import PostgresServer
 
 VIEWS = {
     "claim_success_rate", "roi_by_protocol", "roi_by_airdrop", "portfolio_value_daily",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,18 @@ def render_config(
         ]
     lines += ["scrape_configs:", f"  - job_name: {job}", "    static_configs:", f"      - targets: [{quoted(targets)}]"]
     return "\n".join(lines) + "\n"
+
+
+def backfill(openmetrics: Path, data_dir: Path) -> None:
+    """Write OpenMetrics text into TSDB blocks with `promtool tsdb create-blocks-from openmetrics`.
+
+    Start Prometheus on `data_dir` afterwards; its `retention.time` (10y here) keeps old blocks.
+    """
+    subprocess.run(
+        [require("promtool", "prometheus"), "tsdb", "create-blocks-from", "openmetrics", str(openmetrics),
+         str(data_dir)],
+        check=True, capture_output=True, cwd=openmetrics.parent,
+    )  # fmt: skip
 
 
 def quoted(items: list[str]) -> str:

@@ -1,6 +1,8 @@
 """A throwaway PostgreSQL server from Debian's binaries (initdb + pg_ctl), on a free loopback port.
 
-Runs as the `postgres` system user when the tests run as root (initdb refuses root).
+For tests and benchmarks. Runs as the `postgres` system user when started as root (initdb
+refuses root). `fast=True` turns durability off (fsync, synchronous commit): right for tests,
+wrong for a benchmark, which should measure PostgreSQL's defaults.
 """
 
 from __future__ import annotations
@@ -8,24 +10,14 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
-import psycopg
+from airdrops.services.process import free_port
 
-_OPTIONS = (
-    "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-    "-c max_connections=50 -c shared_buffers=64MB"
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+_FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50 -c shared_buffers=64MB"
 
 
 def binary(name: str) -> str | None:
@@ -44,7 +36,8 @@ def available() -> bool:
 class PostgresServer:
     """`start()`, `stop()`, `url(db)`, `create_database()`; trust auth on 127.0.0.1 only."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
+        self.options = f"-c listen_addresses=127.0.0.1 {_FAST if fast else ''}".strip()
         self.root = Path(tempfile.mkdtemp(prefix="airdrops-pg-"))
         self.data = self.root / "data"
         self.port = free_port()
@@ -66,7 +59,7 @@ class PostgresServer:
     def start(self) -> None:
         self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "60", "-o",
-            f"-p {self.port} -k {self.root} {_OPTIONS}", "start",
+            f"-p {self.port} -k {self.root} {self.options}", "start",
         )  # fmt: skip
 
     def stop(self) -> None:
@@ -83,6 +76,8 @@ class PostgresServer:
 
     def create_database(self, name: str | None = None) -> str:
         """A new empty database; its URL."""
+        import psycopg  # the analytics extra; the services package itself does not need it
+
         name = name or f"t_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
