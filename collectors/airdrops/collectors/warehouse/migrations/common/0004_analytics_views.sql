@@ -1,6 +1,6 @@
 -- Read views for the analytics package (airdrops.analytics.query.VIEWS): per-wallet claim outcomes, the
--- latest price of each token, gas per day, capital moved, risk breaches. Same SQL text in both dialects;
--- sums are cast to numeric(38,18) so both backends return the same types.
+-- latest price of each token, gas per day, capital moved, risk breaches. One SQL text for both dialects;
+-- sums are cast to numeric(38,18) so both backends return the same types. Grants: 0005 (PostgreSQL).
 
 CREATE VIEW claim_outcomes AS
 SELECT CAST(ts AT TIME ZONE 'UTC' AS date) AS day, bot_id, chain, protocol, airdrop, wallet, outcome,
