@@ -30,6 +30,21 @@ Steps = Sequence[tuple[float | None, str]]
 OK = ((None, "green"),)
 
 
+def bottom_legend() -> common_builder.VizLegendOptions:
+    """A list legend under the graph."""
+    return (
+        common_builder.VizLegendOptions()
+        .display_mode(common.LegendDisplayMode.LIST)
+        .placement(common.LegendPlacement.BOTTOM)
+        .show_legend(True)
+    )
+
+
+def all_series_tooltip() -> common_builder.VizTooltipOptions:
+    """A tooltip listing every series, largest first."""
+    return common_builder.VizTooltipOptions().mode(common.TooltipDisplayMode.MULTI).sort(common.SortOrder.DESCENDING)
+
+
 def thresholds(steps: Steps) -> builder.ThresholdsConfig:
     return (
         builder.ThresholdsConfig()
@@ -81,15 +96,8 @@ def timeseries(
         .line_width(1)
         .fill_opacity(30 if stacked else 10)
         .show_points(common.VisibilityMode.NEVER)
-        .legend(
-            common_builder.VizLegendOptions()
-            .display_mode(common.LegendDisplayMode.LIST)
-            .placement(common.LegendPlacement.BOTTOM)
-            .show_legend(True)
-        )
-        .tooltip(
-            common_builder.VizTooltipOptions().mode(common.TooltipDisplayMode.MULTI).sort(common.SortOrder.DESCENDING)
-        )
+        .legend(bottom_legend())
+        .tooltip(all_series_tooltip())
     )
     if stacked:
         panel = panel.stacking(common_builder.StackingConfig().mode(common.StackingMode.NORMAL))

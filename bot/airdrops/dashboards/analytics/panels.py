@@ -27,7 +27,7 @@ from grafana_foundation_sdk.models import common, dashboard as model
 
 from airdrops.dashboards.analytics.common import DATASOURCE
 from airdrops.dashboards.analytics.sql import Sql
-from airdrops.dashboards.panels import OK, Steps, thresholds
+from airdrops.dashboards.panels import OK, Steps, all_series_tooltip, bottom_legend, thresholds
 
 
 class _Target(Builder[Dataquery]):
@@ -77,15 +77,8 @@ def timeseries(
         .line_width(1)
         .fill_opacity(30 if stacked else 10)
         .show_points(common.VisibilityMode.AUTO)
-        .legend(
-            common_builder.VizLegendOptions()
-            .display_mode(common.LegendDisplayMode.LIST)
-            .placement(common.LegendPlacement.BOTTOM)
-            .show_legend(True)
-        )
-        .tooltip(
-            common_builder.VizTooltipOptions().mode(common.TooltipDisplayMode.MULTI).sort(common.SortOrder.DESCENDING)
-        )
+        .legend(bottom_legend())
+        .tooltip(all_series_tooltip())
     )
     if stacked:
         panel = panel.stacking(common_builder.StackingConfig().mode(common.StackingMode.NORMAL))
