@@ -104,12 +104,9 @@ def test_no_secret_in_the_committed_file_and_incomplete_channels_are_refused():
 
 def test_demo_rules_are_valid(tmp_path):
     from airdrops.bot.demo import DEMO_RULES
-    from airdrops.rules.build import render as render_rules
+    from airdrops.rules.build import write as write_rules
 
-    paths = []
-    for name, text in render_rules(DEMO_RULES).items():
-        (tmp_path / name).write_text(text)
-        paths.append(str(tmp_path / name))
+    paths = write_rules(tmp_path, DEMO_RULES)
     out = subprocess.run(
         [shutil.which("promtool") or "promtool", "check", "rules", *paths], capture_output=True, text=True, timeout=60
     )

@@ -17,7 +17,7 @@ import requests
 
 from airdrops.alerting import Channels, Timing, render
 from airdrops.monitoring import metrics
-from airdrops.rules.build import render as render_rules
+from airdrops.rules.build import write as write_rules
 from airdrops.rules.config import DEFAULT, BurnRateWindow
 from airdrops.services import Alertmanager, Prometheus, WebhookSink
 from tests.servers import wait_for
@@ -40,12 +40,7 @@ FAST = DEFAULT.with_overrides(
 def stack(sdk, tmp_path):
     handle = sdk(bot_id=BOT, instrument_requests=False)
     port = handle.metrics_url.split(":")[2].split("/")[0]
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    files = []
-    for name, text in render_rules(FAST).items():
-        (rules / name).write_text(text)
-        files.append(str(rules / name))
+    files = write_rules(tmp_path / "rules", FAST)
     timing = Timing(group_wait="1s", group_interval="1s", repeat_interval="1h")
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(WebhookSink(log=tmp_path / "alerts.jsonl"))

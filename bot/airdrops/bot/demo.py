@@ -23,7 +23,7 @@ from rich.table import Table
 
 from airdrops.alerting import Channels, Timing, render
 from airdrops.protocols import LocalNode
-from airdrops.rules.build import render as render_rules
+from airdrops.rules.build import write as write_rules
 from airdrops.rules.config import DEFAULT, BurnRateWindow, RulesConfig
 from airdrops.services import Alertmanager, Prometheus, WebhookSink, free_port
 from airdrops.services.outage import CuttableProxy
@@ -115,11 +115,7 @@ def run_demo(
     for stale in ("prometheus", "alertmanager", "rules"):
         shutil.rmtree(out / stale, ignore_errors=True)
     (out / "alerts.jsonl").unlink(missing_ok=True)
-    (out / "rules").mkdir(parents=True)
-    rule_files = []
-    for name, text in render_rules(DEMO_RULES).items():
-        (out / "rules" / name).write_text(text)
-        rule_files.append(str(out / "rules" / name))
+    rule_files = write_rules(out / "rules", DEMO_RULES)
     port = free_port()
     console.print(
         f"[bold]airdrops demo[/]: local chain, bot (/metrics on 127.0.0.1:{port}), Prometheus with "

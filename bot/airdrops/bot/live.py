@@ -108,23 +108,28 @@ class LiveBot:
         stable, token = (r0, r1) if token0 == self.world.stable.address else (r1, r0)
         return (stable / USDC) / (token / AIR) if token else Decimal(0)
 
-    def positions(self) -> dict[tuple[str, str], Decimal]:
-        """USD held per (protocol, wallet): the vault, the bridge escrow, and airdrop tokens."""
+    def positions(self, price: Decimal | None = None) -> dict[tuple[str, str], Decimal]:
+        """USD held per (protocol, wallet): the vault, the bridge escrow, and airdrop tokens at `price`."""
+        price = self.air_price() if price is None else price
+        bridged = self._bridged()
         out: dict[tuple[str, str], Decimal] = {}
-        price = self.air_price()
         for w in self.world.wallets:
             a = w.address
             out[(self.lend.name, a)] = Decimal(self.world.vault.functions.assets_of(a).call()) / USDC
-            out[(self.bridge.name, a)] = self._bridged(a)
+            out[(self.bridge.name, a)] = bridged.get(a, Decimal(0))
             out[(self.swap.name, a)] = Decimal(self.world.token.functions.balanceOf(a).call()) / AIR * price
         return out
 
-    def _bridged(self, wallet: str) -> Decimal:
-        """USDC the wallet sent over the bridge: still its capital, now on the destination chain."""
+    def _bridged(self) -> dict[str, Decimal]:
+        """USDC each wallet sent over the bridge (still its capital, now on the destination chain): one log query."""
         logs = self.world.escrow.events.Locked().get_logs(
-            from_block=0, argument_filters={"sender": wallet, "token": self.world.stable.address}
+            from_block=0, argument_filters={"token": self.world.stable.address}
         )
-        return Decimal(sum(int(log["args"]["amount"]) for log in logs)) / USDC
+        out: dict[str, Decimal] = {}
+        for log in logs:
+            sender = log["args"]["sender"]
+            out[sender] = out.get(sender, Decimal(0)) + Decimal(int(log["args"]["amount"])) / USDC
+        return out
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -163,7 +168,7 @@ class LiveBot:
     def portfolio(self) -> None:
         snapshot = f"{int(time.time() * 1000):x}"
         price = self.air_price()
-        positions = self.positions()
+        positions = self.positions(price)
         total = Decimal(0)
         for w in self.world.wallets:
             a = w.address

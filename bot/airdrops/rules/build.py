@@ -25,6 +25,16 @@ def render(config: RulesConfig = DEFAULT) -> dict[str, str]:
     }
 
 
+def write(directory: Path, config: RulesConfig = DEFAULT) -> list[str]:
+    """Write every rule file for `config` into `directory` (demo, tests); their paths, for `rule_files`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in render(config).items():
+        (directory / name).write_text(text)
+        paths.append(str(directory / name))
+    return paths
+
+
 def build(root: Path, config: RulesConfig = DEFAULT) -> list[Path]:
     """Write `<root>/rules/recording.yml` and `<root>/rules/alerts.yml`; returns those that changed.
 
