@@ -6,12 +6,14 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-APT_PACKAGES := prometheus prometheus-alertmanager postgresql chromium python3-venv git
+APT_PACKAGES := prometheus prometheus-alertmanager postgresql chromium python3-venv git \
+	podman runc netavark aardvark-dns iptables debootstrap
+WHEELHOUSE ?= .cache/wheelhouse
 STAMP := $(VENV)/.installed
 export AIRDROPS_CACHE_DIR ?= $(CURDIR)/.cache
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help demo test test-fast lint typecheck bench docs generate system-deps clean
+.PHONY: help demo test test-fast lint typecheck bench docs generate system-deps clean wheelhouse molecule-image
 
 help:
 	@echo "make demo       run the local node, a bot and Prometheus; print a summary"
@@ -19,6 +21,7 @@ help:
 	@echo "make test-fast  unit tests only"
 	@echo "make bench      benchmarks, side by side with the alternatives"
 	@echo "make generate   regenerate docs, rules, the Alertmanager config and dashboards from the code"
+	@echo "make wheelhouse the airdrops package and its pinned dependencies as wheels, for the Ansible roles"
 
 # Debian packages, installed only when something is missing. Their services are disabled again:
 # the demo and the tests start their own servers on free loopback ports.
@@ -43,11 +46,21 @@ venv: $(STAMP)
 demo: system-deps $(STAMP)
 	$(BIN)/airdrops demo
 
-test: system-deps $(STAMP) lint typecheck
+test: system-deps $(STAMP) lint typecheck wheelhouse molecule-image
 	$(BIN)/pytest -q
 
+# The quick loop: no real servers, no containers.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not integration"
+	$(BIN)/pytest -q -m "not integration and not provision"
+
+# Wheels of the package (extras bot, analytics) and every pinned dependency: the Ansible roles
+# install from this directory, offline, so hosts get exactly the versions tested here.
+wheelhouse: $(STAMP)
+	$(BIN)/pip wheel -q --disable-pip-version-check -c constraints.txt --wheel-dir $(WHEELHOUSE) '.[bot,analytics]'
+
+# The Debian 12 image with systemd that the molecule scenarios boot (built once, then reused).
+molecule-image:
+	molecule/build-image.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
+import requests
+
 from airdrops.monitoring import catalog
+
+from .servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRDROPS = str(Path(sys.executable).parent / "airdrops")
@@ -41,3 +48,49 @@ def test_history_mode_is_deterministic_for_a_seed(tmp_path):
     assert {r["type"] for r in contents[0]} >= {"transaction", "claim", "price", "portfolio_snapshot", "allocation"}
     days = {r["ts"][:10] for r in contents[0]}
     assert len(days) >= 3 and all(d.startswith("2025-01") for d in days)  # virtual time, not today
+
+
+@pytest.mark.integration
+def test_live_bot_as_a_service_runs_until_sigterm_and_flushes(tmp_path):
+    """`--duration 0` is how the airdrops_bot role runs it: until systemd's SIGTERM, then a clean exit."""
+    port = free_port()
+    args = [
+        "bot",
+        "run",
+        "--duration",
+        "0",
+        "--wallets",
+        "2",
+        "--metrics-port",
+        str(port),
+        "--events-dir",
+        str(tmp_path),
+    ]
+    proc = subprocess.Popen(
+        [AIRDROPS, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not _claims_or_txs(port):
+            assert proc.poll() is None, proc.communicate()[0]
+            time.sleep(1)
+        assert _claims_or_txs(port), "the bot never sent a transaction"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "Live run" in out  # the summary table: it stopped through the clean path
+    events = [json.loads(line) for f in tmp_path.glob("*.jsonl") for line in f.open()]
+    assert any(e["type"] == "transaction" for e in events)
+
+
+def _claims_or_txs(port: int) -> bool:
+    try:
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+    except requests.RequestException:
+        return False
+    return any(line.startswith("airdrops_protocol_tx_total{") for line in text.splitlines())

@@ -21,7 +21,9 @@ def run_with_progress(
         TimeRemainingColumn(),
         console=console,
     ) as progress:
-        task = progress.add_task("starting the chain and deploying contracts", total=config.duration)
+        task = progress.add_task(
+            "starting the chain and deploying contracts", total=config.duration if config.duration > 0 else None
+        )
 
         def tick(summary: LiveSummary, elapsed: float) -> None:
             if on_tick is not None:

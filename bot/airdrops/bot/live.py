@@ -294,7 +294,7 @@ def chain(config: LiveConfig) -> Iterator[str]:
 
 
 def run(config: LiveConfig, on_tick: Callable[[LiveSummary, float], None] | None = None) -> LiveSummary:
-    """Run the live bot for `config.duration` seconds (Ctrl-C stops it early); returns what it did."""
+    """Run the live bot for `config.duration` seconds (0: until stopped; Ctrl-C stops it early); returns what it did."""
     handle = monitoring.configure(
         "airdrops-bot",
         bot_id=config.bot_id,
@@ -313,8 +313,9 @@ def run(config: LiveConfig, on_tick: Callable[[LiveSummary, float], None] | None
         bot.schedule(scheduler)
         start = time.monotonic()
         try:
-            while (elapsed := time.monotonic() - start) < config.duration:
-                scheduler.run_for(min(1.0, config.duration - elapsed))
+            forever = config.duration <= 0  # a service: runs until SIGTERM or Ctrl-C
+            while forever or (elapsed := time.monotonic() - start) < config.duration:
+                scheduler.run_for(1.0 if forever else min(1.0, config.duration - elapsed))
                 if on_tick is not None:
                     on_tick(summary, time.monotonic() - start)
         except KeyboardInterrupt:

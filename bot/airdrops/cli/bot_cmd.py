@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +18,9 @@ console = Console()
 @bot_app.command("run")
 def run(
     wallets: int = typer.Option(5, help="Wallets to farm with."),
-    duration: float = typer.Option(120.0, help="Seconds to run (live mode). Ctrl-C stops early."),
+    duration: float = typer.Option(
+        120.0, help="Seconds to run (live mode); 0 runs until SIGTERM (a service). Ctrl-C stops early."
+    ),
     rpc_url: str = typer.Option(None, help="JSON-RPC URL of a dev chain; default: start a local anvil node."),
     metrics_port: int = typer.Option(None, help="Port of /metrics (default 9464 or OTEL_EXPORTER_PROMETHEUS_PORT)."),
     events_dir: str = typer.Option(None, help="Event log directory (default ./events or AIRDROPS_EVENTS_DIR)."),
@@ -32,6 +35,7 @@ def run(
     if simulate_days is not None:
         _simulate(simulate_days, wallets, seed, events_dir or "events", bot_id, _utc(start))
         return
+    signal.signal(signal.SIGTERM, _stop)  # systemd stops a service with SIGTERM: flush and exit cleanly
     from airdrops.bot.console import run_with_progress
     from airdrops.bot.live import LiveConfig
 
@@ -64,6 +68,10 @@ def run(
     ):
         table.add_row(label, str(value))
     console.print(table)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _utc(text: str) -> datetime:

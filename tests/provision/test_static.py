@@ -1,0 +1,71 @@
+"""Static checks of the roles and playbooks: lint, syntax, and docs that cannot drift from the defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import BIN, ROOT, run
+
+ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks").is_dir())
+SERVICE_ROLES = [r for r in ROLES if r != "airdrops_common"]
+INVENTORIES = sorted(p for p in (ROOT / "ansible" / "inventories").iterdir() if p.is_dir())
+
+
+def test_the_issue_roles_exist():
+    expected = {"prometheus", "alertmanager", "node_exporter", "grafana", "postgresql"}
+    assert expected | {"airdrops_collector", "airdrops_bot"} <= set(ROLES)
+
+
+def test_ansible_lint_production_profile_is_clean():
+    out = run([str(BIN / "ansible-lint"), "--profile", "production", "--offline", "roles", "ansible"], timeout=900)
+    assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-3000:]
+
+
+@pytest.mark.parametrize("inventory", INVENTORIES, ids=lambda p: p.name)
+def test_site_playbook_syntax(inventory: Path):
+    out = run([str(BIN / "ansible-playbook"), "-i", str(inventory), "--syntax-check", "ansible/site.yml"])
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _defaults(role: str) -> set[str]:
+    data = yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    return set(data)
+
+
+def _spec_options(role: str) -> set[str]:
+    spec = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    return set(spec["argument_specs"]["main"].get("options", {}))
+
+
+@pytest.mark.parametrize("role", SERVICE_ROLES)
+def test_argument_specs_document_exactly_the_defaults(role: str):
+    defaults, spec = _defaults(role), _spec_options(role)
+    assert defaults - spec == set(), "defaults missing from meta/argument_specs.yml"
+    # Options without a default are the required inputs (passwords): allowed only when marked required.
+    options = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    options = options["argument_specs"]["main"]["options"]
+    extra = {name for name in spec - defaults if not options[name].get("required")}
+    assert extra == set(), "argument_specs options without a default that are not required"
+
+
+@pytest.mark.parametrize("role", SERVICE_ROLES)
+def test_readme_documents_every_variable(role: str):
+    readme = (ROOT / "roles" / role / "README.md").read_text()
+    missing = sorted(v for v in _spec_options(role) if v not in readme)
+    assert missing == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_templates_say_they_are_managed(role: str):
+    for template in (ROOT / "roles" / role / "templates").glob("**/*.j2"):
+        if template.suffix == ".j2" and template.stem.endswith(".json"):
+            continue  # JSON has no comments
+        assert "ansible_managed" in template.read_text().splitlines()[0], template
+
+
+@pytest.mark.parametrize("role", SERVICE_ROLES)
+def test_every_role_has_a_molecule_scenario(role: str):
+    assert (ROOT / "roles" / role / "molecule" / "default" / "molecule.yml").is_file()
