@@ -1,0 +1,171 @@
+"""The PostgreSQL role: server up with scram-sha-256, the warehouse migrated, the ETL writer and the
+read-only reporting user working over TCP with their passwords, everyone else refused."""
+
+import json
+import shlex
+
+import pytest
+
+DB = "airdrops"
+ETL = ("airdrops_collector", "etl-Test-pw-1")  # molecule.yml host_vars
+READER = ("airdrops_grafana", "reader-Test-pw-2")
+MIGRATIONS = [1, 2, 3, 4, 5]  # collectors/airdrops/collectors/warehouse/migrations
+
+# What the server says about itself, in one round trip (each host.run costs seconds).
+CATALOG = """
+SELECT json_build_object(
+  'settings', (SELECT json_object_agg(name, current_setting(name)) FROM pg_settings
+               WHERE name IN ('password_encryption', 'log_min_duration_statement', 'port', 'listen_addresses')),
+  'hba', (SELECT json_agg(json_build_object('type', type, 'database', database, 'users', user_name,
+                                            'address', address, 'netmask', netmask, 'method', auth_method,
+                                            'error', error) ORDER BY line_number) FROM pg_hba_file_rules),
+  'roles', (SELECT json_agg(json_build_object('name', r.rolname, 'login', r.rolcanlogin, 'limit', r.rolconnlimit,
+                                              'super', r.rolsuper, 'password', left(r.rolpassword, 14),
+                                              'member_of', (SELECT json_agg(g.rolname) FROM pg_auth_members m
+                                                            JOIN pg_roles g ON g.oid = m.roleid
+                                                            WHERE m.member = r.oid)) ORDER BY r.rolname)
+            FROM pg_authid r WHERE r.rolname LIKE 'airdrops%'),
+  'migrations', (SELECT json_agg(version ORDER BY version) FROM schema_migrations),
+  'datacl', (SELECT datacl::text[] FROM pg_database WHERE datname = current_database())
+)
+"""
+
+
+def psql(host, sql, user=None, password=None, db=DB):
+    """Run SQL: as postgres over the socket (peer), or as `user` over TCP 127.0.0.1 with a password."""
+    query = f"psql -X -q -A -t -v ON_ERROR_STOP=1 -d {db} -c {shlex.quote(sql)}"
+    if user is None:
+        return host.run(f"runuser -u postgres -- {query}")
+    return host.run(f"PGPASSWORD={shlex.quote(password)} PGCONNECT_TIMEOUT=5 {query} -h 127.0.0.1 -U {user}")
+
+
+@pytest.fixture(scope="module")
+def catalog(host):
+    result = psql(host, CATALOG)
+    assert result.rc == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_service_active_and_enabled(host):
+    assert host.service("postgresql@15-main").is_running
+    assert host.service("postgresql").is_enabled
+
+
+@pytest.mark.parametrize(
+    "setting,value",
+    [
+        ("password_encryption", "scram-sha-256"),
+        ("log_min_duration_statement", "500ms"),  # from postgresql_settings
+        ("port", "5432"),
+    ],
+)
+def test_settings(catalog, setting, value):
+    assert catalog["settings"][setting] == value
+
+
+def test_listens_on_the_configured_addresses_only(host, catalog):
+    out = host.run("ip -4 -o addr show scope global; echo ---; ss -Hltn 'sport = :5432'").stdout
+    addresses, listening = out.split("---")
+    own = addresses.split()[3].split("/")[0]
+    assert catalog["settings"]["listen_addresses"] == f"127.0.0.1, {own}"
+    assert {line.split()[3] for line in listening.strip().splitlines()} == {"127.0.0.1:5432", f"{own}:5432"}
+
+
+def test_data_directory_private(host):
+    assert host.run("stat -c '%U %G %a' /var/lib/postgresql/15/main").stdout.split() == ["postgres", "postgres", "700"]
+
+
+def test_hba_rules(catalog):
+    rules = catalog["hba"]
+    assert rules[0] == {
+        "type": "local",
+        "database": ["all"],
+        "users": ["postgres"],
+        "address": None,
+        "netmask": None,
+        "method": "peer",
+        "error": None,
+    }
+    clients = {(r["address"], r["netmask"]) for r in rules[1:]}
+    assert clients == {
+        ("127.0.0.1", "255.255.255.255"),
+        ("::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+        ("192.0.2.10", "255.255.255.255"),
+        ("198.51.100.0", "255.255.255.0"),
+    }
+    for rule in rules[1:]:  # only the warehouse, only the two users, only scram
+        assert (rule["type"], rule["database"], rule["method"], rule["error"]) == ("host", [DB], "scram-sha-256", None)
+        assert rule["users"] in ([ETL[0]], [READER[0]])
+    assert len(rules) == 1 + 2 * len(clients)
+
+
+def test_roles(catalog):
+    roles = {r["name"]: r for r in catalog["roles"]}
+    assert set(roles) == {"airdrops_etl", "airdrops_reader", ETL[0], READER[0]}
+    assert not any(r["super"] for r in roles.values())
+    for group in ("airdrops_etl", "airdrops_reader"):
+        assert (roles[group]["login"], roles[group]["password"]) == (False, None)
+    for user, group, limit in ((ETL[0], "airdrops_etl", 10), (READER[0], "airdrops_reader", 30)):
+        assert roles[user]["login"]
+        assert roles[user]["member_of"] == [group]
+        assert roles[user]["limit"] == limit
+        assert roles[user]["password"] == "SCRAM-SHA-256$"  # stored as a SCRAM verifier, never md5
+
+
+def test_public_cannot_connect(catalog):
+    acl = catalog["datacl"]
+    assert not any(entry.startswith("=") for entry in acl), acl  # "=Tc/postgres" would be PUBLIC
+    assert f"{ETL[0]}=Tc/postgres" in acl
+    assert f"{READER[0]}=c/postgres" in acl
+
+
+def test_schema_migrations_all_applied(catalog):
+    assert catalog["migrations"] == MIGRATIONS
+
+
+def test_etl_writes(host):
+    # An ETL bookkeeping row, and a temporary staging table as `airdrops etl run` makes them.
+    result = psql(
+        host,
+        "INSERT INTO etl_runs (run_id, stream, started_at, status)"
+        " VALUES ('molecule-verify', 'verify', now(), 'succeeded')"
+        " ON CONFLICT (run_id) DO UPDATE SET finished_at = now() RETURNING run_id;"
+        " CREATE TEMPORARY TABLE _stage (x int); SELECT 'staged'",
+        *ETL,
+    )
+    assert result.rc == 0, result.stderr
+    assert result.stdout.split() == ["molecule-verify", "staged"]
+
+
+def test_reader_reads_views(host):
+    result = psql(host, "SELECT count(*) >= 0 FROM claim_success_rate", *READER)
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "t"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO etl_runs (run_id, stream, started_at, status) VALUES ('r', 's', now(), 'running')",
+        "SELECT count(*) FROM claims",  # tables are the writer's: the reader sees the views only
+        "CREATE TABLE reader_table (x int)",
+    ],
+)
+def test_reader_cannot_write_or_read_tables(host, sql):
+    result = psql(host, sql, *READER)
+    assert result.rc != 0
+    assert "permission denied" in result.stderr
+
+
+@pytest.mark.parametrize("user", [ETL[0], READER[0]])
+def test_wrong_password_rejected(host, user):
+    result = psql(host, "SELECT 1", user, "not-the-password")
+    assert result.rc != 0
+    assert f'password authentication failed for user "{user}"' in result.stderr
+
+
+@pytest.mark.parametrize("user,db", [(ETL[0], "postgres"), ("postgres", DB)])
+def test_no_hba_line_for_anything_else(host, user, db):
+    result = psql(host, "SELECT 1", user, ETL[1], db=db)
+    assert result.rc != 0
+    assert "no pg_hba.conf entry" in result.stderr

@@ -1,0 +1,64 @@
+"""Prometheus from a release archive, run by the role's hardened unit."""
+
+import json
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def unit(host):
+    props = ["ActiveState", "UnitFileState", "FragmentPath", "User", "ProtectSystem", "ProtectHome",
+             "PrivateTmp", "NoNewPrivileges", "ReadWritePaths", "ExecStart"]
+    out = host.check_output("systemctl show prometheus.service -p %s", ",".join(props))
+    return dict(line.split("=", 1) for line in out.splitlines())
+
+
+@pytest.mark.parametrize(
+    "prop,value",
+    [
+        ("ActiveState", "active"),
+        ("UnitFileState", "enabled"),
+        ("FragmentPath", "/etc/systemd/system/prometheus.service"),
+        ("User", "prometheus"),
+        ("ProtectSystem", "strict"),
+        ("ProtectHome", "yes"),
+        ("PrivateTmp", "yes"),
+        ("NoNewPrivileges", "yes"),
+        ("ReadWritePaths", "/var/lib/prometheus/metrics2"),
+    ],
+)
+def test_own_unit_running_and_hardened(unit, prop, value):
+    assert unit[prop] == value
+
+
+def test_runs_the_release_binary(host, unit):
+    assert "path=/usr/local/bin/prometheus" in unit["ExecStart"]
+    link = host.file("/usr/local/bin/prometheus")
+    assert link.is_symlink
+    assert link.linked_to.startswith("/opt/prometheus/2.42.0-")
+    assert not host.package("prometheus").is_installed
+
+
+def test_user_has_no_login(host):
+    user = host.user("prometheus")
+    assert user.shell == "/usr/sbin/nologin"
+
+
+def test_serves_rules_and_scrapes_itself(host):
+    script = r"""
+import json, time, urllib.request
+def api(path):
+    return json.load(urllib.request.urlopen("http://127.0.0.1:9090" + path, timeout=10))["data"]
+deadline = time.time() + 60
+while True:
+    targets = api("/api/v1/targets")["activeTargets"]
+    if any(t["health"] == "up" for t in targets) or time.time() > deadline:
+        break
+    time.sleep(2)
+print(json.dumps({"targets": targets, "rules": api("/api/v1/rules")["groups"],
+                  "flags": api("/api/v1/status/flags")}))
+"""
+    out = json.loads(host.check_output("python3 -c %s", script))
+    assert [(t["labels"]["job"], t["health"]) for t in out["targets"]] == [("prometheus", "up")]
+    assert len(out["rules"]) > 0
+    assert out["flags"]["storage.tsdb.retention.time"] == "2d"

@@ -1,0 +1,32 @@
+"""`make demo`'s analytics part with `WAREHOUSE_URL=postgresql://...`: history, ETL and report into PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import psycopg
+import pytest
+from rich.console import Console
+
+from airdrops.bot.demo import analytics
+
+from ..servers import Prometheus
+from .conftest import Warehouse
+
+
+@pytest.mark.integration
+def test_demo_analytics_into_postgresql(postgres_warehouse: Warehouse, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_URL", postgres_warehouse.url)
+    output = io.StringIO()
+    with Prometheus(tmp_path / "prom", targets=[]) as prom:
+        analytics(tmp_path / "out", prom.url, Console(file=output, width=200), days=3, wallets=3)
+    printed = output.getvalue()
+    assert "postgresql://" in printed and "duckdb" not in printed  # it said where the data went
+    assert not (tmp_path / "out" / "airdrops.duckdb").exists()
+    assert (tmp_path / "out" / "report" / "index.html").is_file()
+    with psycopg.connect(postgres_warehouse.url) as conn:
+        claims = conn.execute("SELECT count(*) FROM claims").fetchone()
+        rates = conn.execute("SELECT count(*) FROM claim_success_rate").fetchone()
+    assert claims is not None and claims[0] > 0
+    assert rates is not None and rates[0] > 0
