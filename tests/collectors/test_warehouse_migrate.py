@@ -149,6 +149,8 @@ def test_reader_role_reads_views_only_and_writer_cannot_create(
             writer.execute("CREATE TABLE sneaky (x int)")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             writer.execute("DELETE FROM claims")
+    # the ETL checks migrations before every load: as the writer, on a migrated warehouse, a no-op
+    assert migrate(postgres_server.url(database, user="etl_test")) == []
 
 
 def test_copy_binary_writes_ready_made_copy_data(postgres_warehouse: Warehouse) -> None:

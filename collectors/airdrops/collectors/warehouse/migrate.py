@@ -58,6 +58,8 @@ def migrate(url: str | WarehouseURL | None = None, *, retry: Retry | None = None
 
 def apply(conn: Connection) -> list[int]:
     """Apply the pending migrations on an open connection; the versions applied now."""
+    if not pending(conn):
+        return []  # up to date: no DDL, so the ETL's writer role (no CREATE on the schema) gets here too
     conn.execute(_BOOTSTRAP)
     if conn.dialect == "postgres":  # one migrator at a time; DuckDB's file lock already gives that
         conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (_LOCK,))

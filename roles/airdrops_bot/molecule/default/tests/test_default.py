@@ -7,7 +7,7 @@ import pytest
 
 BOT_ID = "molecule-bot"
 METRICS = (
-    "python3 -c \"import urllib.request;"
+    'python3 -c "import urllib.request;'
     "print(urllib.request.urlopen('http://127.0.0.1:9464/metrics', timeout=10).read().decode())\""
 )
 

@@ -9,7 +9,7 @@ import pytest
 VENV_PYTHON = "/opt/airdrops/airdrops-collector/venv/bin/python"
 DUCKDB = "/var/lib/airdrops-collector/airdrops.duckdb"
 METRICS = (
-    "python3 -c \"import urllib.request;"
+    'python3 -c "import urllib.request;'
     "print(urllib.request.urlopen('http://127.0.0.1:9465/metrics', timeout=10).read().decode())\""
 )
 # DuckDB locks its file while the ETL writes: open it read-only between two runs, retrying.

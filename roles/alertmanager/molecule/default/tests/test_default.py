@@ -9,10 +9,7 @@ import pytest
 import yaml
 
 UNIT = "prometheus-alertmanager"
-PROPS = (
-    "ActiveState,UnitFileState,MainPID,User,ProtectSystem,ProtectHome,PrivateTmp,NoNewPrivileges,"
-    "ReadWritePaths"
-)
+PROPS = "ActiveState,UnitFileState,MainPID,User,ProtectSystem,ProtectHome,PrivateTmp,NoNewPrivileges,ReadWritePaths"
 GATHER = """
 import base64, grp, json, os, pwd, ssl, stat, subprocess, urllib.error, urllib.request
 unit, props_list, password = {unit!r}, {props!r}, {password!r}

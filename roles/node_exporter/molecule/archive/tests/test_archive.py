@@ -8,10 +8,7 @@ import json
 import pytest
 
 UNIT = "node_exporter"
-PROPS = (
-    "ActiveState,UnitFileState,MainPID,User,ProtectSystem,ProtectHome,PrivateTmp,NoNewPrivileges,"
-    "FragmentPath"
-)
+PROPS = "ActiveState,UnitFileState,MainPID,User,ProtectSystem,ProtectHome,PrivateTmp,NoNewPrivileges,FragmentPath"
 GATHER = f"""
 import json, os, subprocess, urllib.request
 show = subprocess.run(["systemctl", "show", "-p", "{PROPS}", "{UNIT}"], capture_output=True, text=True).stdout

@@ -7,8 +7,18 @@ import pytest
 
 @pytest.fixture(scope="module")
 def unit(host):
-    props = ["ActiveState", "UnitFileState", "FragmentPath", "User", "ProtectSystem", "ProtectHome",
-             "PrivateTmp", "NoNewPrivileges", "ReadWritePaths", "ExecStart"]
+    props = [
+        "ActiveState",
+        "UnitFileState",
+        "FragmentPath",
+        "User",
+        "ProtectSystem",
+        "ProtectHome",
+        "PrivateTmp",
+        "NoNewPrivileges",
+        "ReadWritePaths",
+        "ExecStart",
+    ]
     out = host.check_output("systemctl show prometheus.service -p %s", ",".join(props))
     return dict(line.split("=", 1) for line in out.splitlines())
 

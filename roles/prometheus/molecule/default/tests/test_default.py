@@ -68,8 +68,16 @@ def probe(host, users):
 
 @pytest.fixture(scope="module")
 def unit(host):
-    props = ["ActiveState", "UnitFileState", "User", "ProtectSystem", "ProtectHome", "PrivateTmp",
-             "NoNewPrivileges", "ReadWritePaths"]
+    props = [
+        "ActiveState",
+        "UnitFileState",
+        "User",
+        "ProtectSystem",
+        "ProtectHome",
+        "PrivateTmp",
+        "NoNewPrivileges",
+        "ReadWritePaths",
+    ]
     out = host.check_output("systemctl show prometheus.service -p %s", ",".join(props))
     return dict(line.split("=", 1) for line in out.splitlines())
 
@@ -151,7 +159,7 @@ def test_jobs_come_from_inventory_groups(probe):
     jobs = {t["labels"]["job"] for t in probe["targets"]}
     # bots and collectors are not in the inventory: no job for them.
     assert jobs == {"prometheus", "node", "alertmanager", "extra-static"}
-    am = [t for t in probe["targets"] if t["labels"]["job"] == "alertmanager"][0]
+    am = next(t for t in probe["targets"] if t["labels"]["job"] == "alertmanager")
     assert am["scrapeUrl"] == "https://127.0.0.1:9093/metrics"
     assert am["labels"]["instance"] == "alertmanager-molecule"
 

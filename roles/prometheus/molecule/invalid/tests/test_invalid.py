@@ -20,12 +20,16 @@ def test_still_serving_rules_and_last_reload_ok(host):
     out = host.check_output(
         "python3 -c %s",
         "import urllib.request; print(urllib.request.urlopen("
-        "'http://127.0.0.1:9090/api/v1/query?query=prometheus_config_last_reload_successful', timeout=10).read().decode())",
+        "'http://127.0.0.1:9090/api/v1/query?query=prometheus_config_last_reload_successful',"
+        " timeout=10).read().decode())",
     )
     result = json.loads(out)["data"]["result"]
     assert [r["value"][1] for r in result] == ["1"]
-    rules = json.loads(host.check_output(
-        "python3 -c %s",
-        "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9090/api/v1/rules', timeout=10).read().decode())",
-    ))["data"]["groups"]
+    rules = json.loads(
+        host.check_output(
+            "python3 -c %s",
+            "import urllib.request; print(urllib.request.urlopen("
+            "'http://127.0.0.1:9090/api/v1/rules', timeout=10).read().decode())",
+        )
+    )["data"]["groups"]
     assert len(rules) > 0

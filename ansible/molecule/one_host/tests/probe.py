@@ -1,0 +1,70 @@
+"""Runs inside the one-host container and prints what the verify tests assert on, as one JSON object."""
+
+import json
+import os
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return json.load(r)
+    except Exception as exc:  # reported to the test
+        return {"error": str(exc)}
+
+
+def psql(user, password, sql):
+    env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="5")
+    cmd = ["psql", "-h", "127.0.0.1", "-U", user, "-d", "airdrops", "-tAc", sql]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    return {"rc": out.returncode, "out": out.stdout.strip(), "err": out.stderr.strip()[-300:]}
+
+
+def targets():
+    data = get("http://127.0.0.1:9090/api/v1/targets").get("data", {}).get("activeTargets", [])
+    return {t["labels"]["job"]: t["health"] for t in data}
+
+
+# The bot needs some seconds to deploy its contracts and the collector runs every interval.
+deadline = time.monotonic() + 150
+while time.monotonic() < deadline:
+    jobs = targets()
+    rows = psql("airdrops_collector", "molecule-etl-pw", "SELECT count(*) FROM events_raw")
+    if jobs and all(h == "up" for h in jobs.values()) and rows["out"] not in ("", "0"):
+        break
+    time.sleep(5)
+
+receivers = get("http://127.0.0.1:9093/api/v2/receivers")
+receivers = [r["name"] for r in receivers] if isinstance(receivers, list) else [str(receivers)]
+services = {}
+for unit in [
+    "prometheus",
+    "prometheus-alertmanager",
+    "prometheus-node-exporter",
+    "postgresql",
+    "airdrops-bot",
+    "airdrops-collector",
+]:
+    services[unit] = subprocess.run(["systemctl", "is-active", unit], capture_output=True, text=True).stdout.strip()
+print(
+    json.dumps(
+        {
+            "services": services,
+            "targets": targets(),
+            "rule_groups": [
+                g["name"] for g in get("http://127.0.0.1:9090/api/v1/rules").get("data", {}).get("groups", [])
+            ],
+            "receivers": receivers,
+            "writer_rows": psql("airdrops_collector", "molecule-etl-pw", "SELECT count(*) FROM events_raw"),
+            "reader_select": psql("airdrops_grafana", "molecule-reader-pw", "SELECT count(*) FROM claim_success_rate"),
+            "reader_insert": psql(
+                "airdrops_grafana", "molecule-reader-pw", "INSERT INTO etl_quarantine (source) VALUES ('x')"
+            ),
+            "wrong_password": psql("airdrops_collector", "not-the-password", "SELECT 1"),
+            "grafana_datasources": Path("/etc/grafana/provisioning/datasources/airdrops.yml").read_text(),
+        }
+    )
+)

@@ -1,0 +1,59 @@
+"""The one-host inventory after site.yml: every service up, wired together, data flowing."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+PROBE = (Path(__file__).parent / "probe.py").read_text()
+
+
+@pytest.fixture(scope="module")
+def state(host):
+    host.run("cat > /tmp/probe.py << 'PROBE_EOF'\n" + PROBE + "\nPROBE_EOF")
+    out = host.run("python3 /tmp/probe.py")
+    assert out.rc == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_services_are_active(state):
+    assert state["services"] == dict.fromkeys(state["services"], "active")
+
+
+def test_prometheus_scrapes_every_target(state):
+    assert state["targets"] == {
+        "prometheus": "up",
+        "node": "up",
+        "airdrops-bot": "up",
+        "airdrops-collector": "up",
+        "alertmanager": "up",
+    }
+
+
+def test_rules_are_loaded(state):
+    assert len(state["rule_groups"]) >= 5
+
+
+def test_alertmanager_has_the_receivers(state):
+    assert {"default", "critical", "warning", "watchdog"} <= set(state["receivers"])
+
+
+def test_etl_loaded_the_bot_events_into_postgresql(state):
+    assert state["writer_rows"]["rc"] == 0, state["writer_rows"]
+    assert int(state["writer_rows"]["out"]) > 0
+
+
+def test_reader_reads_views_and_cannot_write(state):
+    assert state["reader_select"]["rc"] == 0, state["reader_select"]
+    assert state["reader_insert"]["rc"] != 0
+    assert "permission denied" in state["reader_insert"]["err"]
+
+
+def test_wrong_password_is_rejected(state):
+    assert state["wrong_password"]["rc"] != 0
+    assert "password authentication failed" in state["wrong_password"]["err"]
+
+
+def test_grafana_reads_the_warehouse_as_the_reader(state):
+    assert "airdrops_grafana" in state["grafana_datasources"]
+    assert "airdrops_collector" not in state["grafana_datasources"]
