@@ -98,6 +98,28 @@ def test_reloading_the_same_events_from_other_files_adds_nothing(warehouse: Ware
     assert _counts(warehouse.url) == before
 
 
+def test_collectors_on_several_hosts_keep_their_own_watermarks(warehouse: Warehouse, tmp_path: Path) -> None:
+    """Two bot hosts write logs with the same file name; each host's collector names its source."""
+    hosts = {name: tmp_path / name for name in ("bot-a", "bot-b")}
+    write(hosts["bot-a"] / "bot-1-x-00000.jsonl", [event("price"), event("claim")])
+    write(hosts["bot-b"] / "bot-1-x-00000.jsonl", [event("price"), event("transaction"), event("claim")])
+    loaded = {
+        name: run_events(warehouse.url, directory, config=EventsConfig(source=name)).loaded
+        for name, directory in hosts.items()
+    }
+    assert loaded == {"bot-a": 2, "bot-b": 3}
+    write(hosts["bot-a"] / "bot-1-x-00000.jsonl", [event("transaction")], mode="a")
+    again = {
+        name: run_events(warehouse.url, directory, config=EventsConfig(source=name))
+        for name, directory in hosts.items()
+    }
+    assert {name: r.loaded for name, r in again.items()} == {"bot-a": 1, "bot-b": 0}
+    assert again["bot-a"].stream == "events:bot-a"
+    assert _counts(warehouse.url)["events_raw"] == 6
+    streams = _query(warehouse.url, "SELECT stream FROM etl_watermarks ORDER BY stream")
+    assert streams == [("events:bot-a",), ("events:bot-b",)]
+
+
 def test_bad_lines_are_quarantined_and_the_rest_loads(warehouse: Warehouse, tmp_path: Path) -> None:
     directory = tmp_path / "events"
     good = [event("price"), event("claim"), event("transaction")]

@@ -52,6 +52,11 @@ def run(
     until: str | None = typer.Option(None, help="Prometheus window end (default: now)."),
     every: str = typer.Option(None, help="Run again every interval (e.g. 5m), serving the ETL's own /metrics."),
     metrics_port: int = typer.Option(COLLECTOR_PORT, help="/metrics port in --every mode."),
+    source: str = typer.Option(
+        "",
+        envvar="AIRDROPS_EVENTS_SOURCE",
+        help="Name of this host's event logs when several collectors share a warehouse (stream events:<source>).",
+    ),
 ) -> None:
     """Load the event logs (and Prometheus, when given) into the warehouse, once or on a schedule."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -61,7 +66,7 @@ def run(
     monitoring.configure("airdrops-collector", port=metrics_port if interval else 0, events_dir="")
     url = _url(warehouse)
     while True:
-        ok = _run_once(url, prometheus, events_dir, since, until)
+        ok = _run_once(url, prometheus, events_dir, source, since, until)
         if interval is None:
             raise typer.Exit(0 if ok else 1)
         console.print(f"next run in {interval:.0f} s")
@@ -69,10 +74,13 @@ def run(
         since = until = None  # later runs resume from the watermarks
 
 
-def _run_once(url: Any, prometheus: str | None, events_dir: str | None, since: str | None, until: str | None) -> bool:
+def _run_once(
+    url: Any, prometheus: str | None, events_dir: str | None, source: str, since: str | None, until: str | None
+) -> bool:
     from airdrops.collectors.errors import EtlError
-    from airdrops.collectors.pipeline import run_events
+    from airdrops.collectors.pipeline import EventsConfig, run_events
 
+    config = EventsConfig(source=source)
     ok = True
     table = Table(title="ETL run")
     for col in ("stream", "status", "extracted", "loaded", "duplicates", "quarantined", "seconds"):
@@ -80,15 +88,15 @@ def _run_once(url: Any, prometheus: str | None, events_dir: str | None, since: s
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), console=console, transient=True
     ) as progress:
-        task = progress.add_task("events", total=None)
+        task = progress.add_task(config.stream, total=None)
 
         def on_chunk(p: Any) -> None:
             progress.update(task, completed=p.bytes_done, total=p.bytes_total)
 
         try:
-            r = run_events(url, events_dir, progress=on_chunk)
+            r = run_events(url, events_dir, progress=on_chunk, config=config)
             table.add_row(
-                "events",
+                r.stream,
                 r.status,
                 str(r.lines),
                 str(r.loaded),
@@ -98,7 +106,7 @@ def _run_once(url: Any, prometheus: str | None, events_dir: str | None, since: s
             )
         except EtlError as exc:
             ok = False
-            console.print(f"[bold red]events stream failed in {exc.stage}[/]: {exc}")
+            console.print(f"[bold red]{config.stream} stream failed in {exc.stage}[/]: {exc}")
         if prometheus:
             ok = _run_metrics(url, prometheus, since, until, table, progress) and ok
     console.print(table)

@@ -56,6 +56,13 @@ class EventsConfig:
     auto_migrate: bool = True
     #: How long to wait for another run of the stream to finish before giving up.
     lock_wait_s: float = 10.0
+    #: Names the event logs' host when several collectors load into one warehouse, each with its own
+    #: watermark: the stream becomes `events:<source>`. Empty: the stream is `events`.
+    source: str = ""
+
+    @property
+    def stream(self) -> str:
+        return f"{STREAM}:{self.source}" if self.source else STREAM
 
 
 @dataclass(frozen=True)
@@ -125,21 +132,22 @@ def run_events(
     directory = Path(events_dir or os.environ.get(EVENTS_DIR_ENV) or "events")
     target = WarehouseURL.parse(url)
     started = time.monotonic()
-    result = RunResult(run_id="", stream=STREAM, status="running")
+    stream = cfg.stream
+    result = RunResult(run_id="", stream=stream, status="running")
     totals = _Totals()
     conn: Connection | None = None
     try:
         conn = _open(target, cfg)
-        result.run_id = start_run(conn, STREAM)
-        positions = load_positions(get_watermark(conn, STREAM))
+        result.run_id = start_run(conn, stream)
+        positions = load_positions(get_watermark(conn, stream))
         try:
             reader = EventLogReader(directory, positions, cfg.extract)
         except OSError as exc:
-            raise EtlError("extract", str(exc), stream=STREAM, run_id=result.run_id) from exc
+            raise EtlError("extract", str(exc), stream=stream, run_id=result.run_id) from exc
         result.files = len(reader.files)
         total_bytes = reader.backlog_bytes()
         done_bytes = 0
-        with _Prefetch(reader, result.run_id) as batches:
+        with _Prefetch(reader, stream, result.run_id) as batches:
             for chunk, batch in batches:
                 loaded, conn = _load(conn, target, cfg, batch, chunk, result.run_id)
                 totals.add(loaded.checks)
@@ -155,7 +163,7 @@ def run_events(
         with conn.transaction():
             _finish(conn, result, error=None)
         telemetry.run_finished(
-            STREAM, success=True, duration_s=result.duration_s, rows=_stage_rows(result), lag_s=_lag(conn)
+            stream, success=True, duration_s=result.duration_s, rows=_stage_rows(result), lag_s=_lag(conn)
         )
         return result
     except EtlError as exc:
@@ -166,7 +174,7 @@ def run_events(
         result.duration_s = time.monotonic() - started
         _record_failure(conn, result, exc)
         telemetry.run_finished(
-            STREAM,
+            stream,
             success=False,
             duration_s=result.duration_s,
             rows=_stage_rows(result),
@@ -183,20 +191,24 @@ def _open(url: WarehouseURL, cfg: EventsConfig) -> Connection:
         conn = connect(url, retry=cfg.retry)
     except WarehouseUnavailable as exc:
         raise EtlError(
-            "load", f"{exc}; nothing was loaded and the watermark did not move: rerun when it is back", stream=STREAM
+            "load",
+            f"{exc}; nothing was loaded and the watermark did not move: rerun when it is back",
+            stream=cfg.stream,
         ) from exc
     except Exception as exc:
-        raise EtlError("load", f"cannot open warehouse {url.redacted}: {exc}", stream=STREAM) from exc
+        raise EtlError("load", f"cannot open warehouse {url.redacted}: {exc}", stream=cfg.stream) from exc
     try:
         if cfg.auto_migrate:
             apply_migrations(conn)
         elif pending(conn):
-            raise EtlError("load", f"warehouse {url.redacted} needs `airdrops warehouse migrate`", stream=STREAM)
+            raise EtlError("load", f"warehouse {url.redacted} needs `airdrops warehouse migrate`", stream=cfg.stream)
         deadline = time.monotonic() + cfg.lock_wait_s
-        while not conn.try_lock(f"airdrops.etl.{STREAM}"):
+        while not conn.try_lock(f"airdrops.etl.{cfg.stream}"):
             if time.monotonic() > deadline:
                 raise EtlError(
-                    "load", "another run of the events stream is in progress on this warehouse", stream=STREAM
+                    "load",
+                    f"another run of the {cfg.stream} stream is in progress on this warehouse",
+                    stream=cfg.stream,
                 )
             time.sleep(0.2)  # a killed run's session may take a moment to go away
     except EtlError:
@@ -205,8 +217,8 @@ def _open(url: WarehouseURL, cfg: EventsConfig) -> Connection:
     except Exception as exc:
         conn.close()
         if is_unavailable(exc):
-            raise EtlError("load", f"warehouse {url.redacted} went away: {exc}", stream=STREAM) from exc
-        raise EtlError("load", f"cannot prepare warehouse {url.redacted}: {exc}", stream=STREAM) from exc
+            raise EtlError("load", f"warehouse {url.redacted} went away: {exc}", stream=cfg.stream) from exc
+        raise EtlError("load", f"cannot prepare warehouse {url.redacted}: {exc}", stream=cfg.stream) from exc
     return conn
 
 
@@ -217,8 +229,9 @@ class _Prefetch:
     `EtlError` naming the stage.
     """
 
-    def __init__(self, reader: EventLogReader, run_id: str) -> None:
+    def __init__(self, reader: EventLogReader, stream: str, run_id: str) -> None:
         self._reader = reader
+        self._stream = stream
         self._run_id = run_id
         self._queue: queue.Queue[tuple[Chunk, Batch] | EtlError | None] = queue.Queue(maxsize=1)
         self._stop = threading.Event()
@@ -256,7 +269,7 @@ class _Prefetch:
             try:
                 chunk = next(chunks, None)
             except OSError as exc:
-                self._put(EtlError("extract", f"reading event logs: {exc}", stream=STREAM, run_id=self._run_id))
+                self._put(EtlError("extract", f"reading event logs: {exc}", stream=self._stream, run_id=self._run_id))
                 return
             if chunk is None:
                 self._put(None)
@@ -266,7 +279,7 @@ class _Prefetch:
             except Exception as exc:
                 span = f"{chunk.lines[0].source} .. {chunk.lines[-1].source}" if chunk.lines else ""
                 message = f"{type(exc).__name__}: {exc} (lines {span})"
-                self._put(EtlError("transform", message, stream=STREAM, run_id=self._run_id))
+                self._put(EtlError("transform", message, stream=self._stream, run_id=self._run_id))
                 return
             if not self._put((chunk, batch)):
                 return
@@ -281,7 +294,9 @@ def _load(
     while True:
         attempts += 1
         try:
-            return load_batch(conn, batch, run_id=run_id, position=position, before_commit=_pause(chunk.number)), conn
+            return load_batch(
+                conn, batch, run_id=run_id, position=position, stream=cfg.stream, before_commit=_pause(chunk.number)
+            ), conn
         except EtlError:
             raise
         except Exception as exc:
@@ -290,7 +305,7 @@ def _load(
                     "load",
                     f"{type(exc).__name__}: {str(exc).strip()} (lines {batch.span}); the chunk was rolled back "
                     "and the watermark did not move",
-                    stream=STREAM,
+                    stream=cfg.stream,
                     run_id=run_id,
                 ) from exc
             _log.warning("warehouse went away while loading %s (%s): reconnecting", batch.span, exc)
@@ -324,7 +339,7 @@ def _finish(conn: Connection, result: RunResult, error: str | None) -> None:
         window_end=result.window_end,
         error=error,
     )
-    add_reconciliation(conn, result.run_id, STREAM, result.checks)
+    add_reconciliation(conn, result.run_id, result.stream, result.checks)
 
 
 def _record_failure(conn: Connection | None, result: RunResult, exc: EtlError) -> None:
