@@ -5,10 +5,12 @@
    throwaway PostgreSQL (initdb + pg_ctl, default settings) on loopback.
 2. Side by side, each in a fresh subprocess, the whole window into PostgreSQL:
    (a) prometheus-api-client `custom_query_range` per chunk + pandas `MetricRangeDataFrame` + `to_sql`;
-   (b) `airdrops.collectors.metrics_stream.run_metrics` (idempotent, watermarked, reconciled),
-       then the same window again (every row a duplicate).
+   (b) `airdrops.collectors.metrics_stream.run_metrics` (idempotent, watermarked, reconciled) with
+       its defaults, then the same window again (every row a duplicate);
+   (b') the same with 10,000-point chunks loaded one after the other (no prefetch).
    Samples/s for each and the ratio.
-3. Peak RSS of the project ETL for a window W and 10 W (same chunk size): streaming keeps it flat.
+3. Peak RSS of the project ETL (prefetching) for a window W and 10 W (same chunk size): streaming
+   keeps it flat.
 4. An analytics-style DuckDB aggregation over 10 million synthetic claims through the warehouse's
    own `claim_success_rate` and `roi_by_protocol` views.
 
@@ -196,6 +198,8 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from airdrops.collectors.config import DEFAULT_MAX_POINTS
+
     console = Console(width=120)
     work = Path(tempfile.mkdtemp(prefix="airdrops-bench-etl-"))
     pg = None
@@ -213,16 +217,16 @@ def main() -> None:
         with console.status("(a) prometheus-api-client + pandas to_sql"):
             base = run_child("baseline", prom.url, pg.create_database("baseline"), T0, LAST)
         with console.status("(b) airdrops ETL"):
-            etl = run_child("etl", prom.url, pg.create_database("etl"), T0, LAST, 10_000, 0)
-        with console.status("(b') airdrops ETL with prefetch"):
-            ahead = run_child("etl", prom.url, pg.create_database("etl_prefetch"), T0, LAST, 10_000, 1)
+            etl = run_child("etl", prom.url, pg.create_database("etl"), T0, LAST, DEFAULT_MAX_POINTS, 1)
+        with console.status("(b') airdrops ETL, chunk by chunk"):
+            sequential = run_child("etl", prom.url, pg.create_database("etl_sequential"), T0, LAST, 10_000, 0)
         w_seconds = MEMORY_W_CHUNKS * MEMORY_CHUNK_POINTS * STEP
         with console.status("peak memory at W and 10 W"):
             mem_w = run_child(
-                "etl", prom.url, pg.create_database("mem_w"), T0, T0 + w_seconds - STEP, MEMORY_CHUNK_POINTS, 0
+                "etl", prom.url, pg.create_database("mem_w"), T0, T0 + w_seconds - STEP, MEMORY_CHUNK_POINTS, 1
             )
             mem_10w = run_child(
-                "etl", prom.url, pg.create_database("mem_10w"), T0, T0 + 10 * w_seconds - STEP, MEMORY_CHUNK_POINTS, 0
+                "etl", prom.url, pg.create_database("mem_10w"), T0, T0 + 10 * w_seconds - STEP, MEMORY_CHUNK_POINTS, 1
             )
         with console.status(f"DuckDB: {CLAIMS:,} synthetic claims and the analytics views"):
             duck = duckdb_analytics(work)
@@ -238,8 +242,8 @@ def main() -> None:
         baseline_label = "(a) prometheus-api-client + pandas to_sql"
         table.add_row(baseline_label, f"{base['seconds']:.1f}", f"{base_rate:,.0f}", "1.0x", f"{base['peak_mb']:.0f}")
         for label, run in (
-            ("(b) airdrops ETL (default: chunk by chunk)", etl),
-            ("(b') same, prefetching one chunk", ahead),
+            (f"(b) airdrops ETL (defaults: {DEFAULT_MAX_POINTS:,}-point chunks, prefetch)", etl),
+            ("(b') same, 10,000-point chunks, no prefetch", sequential),
         ):
             rate = total / run["first"]["seconds"]
             table.add_row(label, f"{run['first']['seconds']:.1f}", f"{rate:,.0f}", f"{rate / base_rate:.1f}x",

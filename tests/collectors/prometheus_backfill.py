@@ -77,6 +77,8 @@ class Seen:
     form: dict[str, str]
     status: int
     points_per_series: list[int] = field(default_factory=list)
+    #: How the upstream encoded its answer (`gzip` or None); the proxy relays it decoded.
+    upstream_encoding: str | None = None
 
 
 class RecordingProxy:
@@ -144,10 +146,14 @@ class RecordingProxy:
             handler.command,
             self.upstream + handler.path,
             data=body,
-            headers={"Content-Type": handler.headers.get("Content-Type", "")},
+            headers={
+                "Content-Type": handler.headers.get("Content-Type", ""),
+                "Accept-Encoding": handler.headers.get("Accept-Encoding", "identity"),
+            },
             timeout=60,
         )
         seen.status = upstream.status_code
+        seen.upstream_encoding = upstream.headers.get("Content-Encoding")
         if upstream.status_code == 200 and handler.path.startswith("/api/v1/query_range"):
             result = json.loads(upstream.content)["data"]["result"]
             seen.points_per_series = [len(r.get("values", [])) for r in result]

@@ -14,7 +14,7 @@ from airdrops.collectors.config import MetricQuery, MetricsConfig, PrometheusSou
 from airdrops.collectors.errors import EtlError
 from airdrops.collectors.metrics_stream import run_metrics
 from airdrops.collectors.transform.metrics import series_id
-from airdrops.collectors.warehouse import connect
+from airdrops.collectors.warehouse import connect, migrate
 from tests.collectors.prometheus_backfill import BackfilledPrometheus, RecordingProxy, Series, openmetrics
 
 pytestmark = [pytest.mark.integration]
@@ -53,6 +53,7 @@ NANS = len(BOTS) * NAN_PER_IDLE
 
 
 def config(url: str, prefetch: bool = False, **source: object) -> MetricsConfig:
+    """Sequential, one chunk per query (N points < max_points), unless a test replaces them."""
     return MetricsConfig(
         prometheus=PrometheusSource(url=url, backoff_s=0.01, max_backoff_s=0.05, **source),  # type: ignore[arg-type]
         queries=(
@@ -61,6 +62,7 @@ def config(url: str, prefetch: bool = False, **source: object) -> MetricsConfig:
             MetricQuery.record(IDLE, STEP),
         ),
         prefetch=prefetch,
+        max_points=10_000,
     )
 
 
@@ -293,6 +295,47 @@ def test_a_lost_insert_race_is_reloaded_with_on_conflict(prometheus, warehouse, 
     assert len(raised) == 1 and is_duplicate_key(raised[0])
     assert result.loaded == 2 * N and result.ok
     assert scalar(warehouse.url, "SELECT count(*) FROM etl_watermarks WHERE stream = 'race'") == 0  # rolled back
+
+
+def test_a_row_committed_after_the_occupancy_check_reloads_with_on_conflict(prometheus, warehouse, monkeypatch):
+    from airdrops.collectors.load import metrics as load_metrics
+
+    sid = series_id("airdrops_portfolio_value_usd", {"bot_id": "bot-1", "job": "airdrops-bot"})
+    migrate(warehouse.url)
+    with connect(warehouse.url) as conn:  # as if another loader had committed one sample of the window
+        conn.execute("INSERT INTO metric_samples VALUES (%s, to_timestamp(%s), 1.0)", (sid, T0))
+    checks: list[bool] = []
+
+    def late(conn, lo, hi):  # the check ran before that commit: the direct COPY/INSERT hits the key
+        checks.append(True)
+        return False
+
+    monkeypatch.setattr(load_metrics, "_occupied", late)
+    cfg = config(prometheus.url).select(["airdrops.portfolio.value"])
+    (result,) = run_metrics(warehouse.url, cfg, since=T0, until=LAST)
+    assert (result.loaded, result.duplicates, result.ok) == (2 * N - 1, 1, True)
+    assert scalar(warehouse.url, "SELECT count(*) FROM metric_samples") == 2 * N
+
+
+def test_a_series_id_taken_by_another_series_is_refused(prometheus, warehouse):
+    sid = series_id("airdrops_portfolio_value_usd", {"bot_id": "bot-1", "job": "airdrops-bot"})
+    migrate(warehouse.url)
+    with connect(warehouse.url) as conn:
+        conn.execute("INSERT INTO metric_series VALUES (%s, 'other_metric', '{\"a\":\"b\"}')", (sid,))
+    cfg = config(prometheus.url).select(["airdrops.portfolio.value"])
+    with pytest.raises(EtlError, match="hashes to the same series_id as other_metric") as info:
+        run_metrics(warehouse.url, cfg, since=T0, until=LAST)
+    assert info.value.stage == "load"
+    assert scalar(warehouse.url, "SELECT count(*) FROM metric_samples") == 0
+
+
+@pytest.mark.parametrize(("compression", "encoding"), [(False, None), (True, "gzip")])
+def test_answers_come_plain_unless_compression_is_on(prometheus, tmp_path, compression, encoding):
+    with RecordingProxy(prometheus.url) as proxy:
+        cfg = config(proxy.url, compression=compression).select(["airdrops.portfolio.value"])
+        (result,) = run_metrics(f"duckdb:///{tmp_path}/w.duckdb", cfg, since=T0, until=T0 + 600)
+    assert proxy.range_queries[0].upstream_encoding == encoding  # what Prometheus itself sent
+    assert result.loaded == 2 * (600 // STEP + 1)
 
 
 def test_postgres_down_fails_the_load_clearly_then_resumes(prometheus, postgres_warehouse):

@@ -41,11 +41,23 @@ def test_plan_covers_every_step_once():
     assert stamps == list(range(1_700_000_040, 1_700_086_400 + 1, 60))
 
 
-def test_series_id_is_sha1_of_metric_and_sorted_labels():
+def test_series_id_is_sha1_of_metric_and_sorted_labels_as_signed_int64():
     a = series_id("m", {"b": "2", "a": "1"})
     assert a == series_id("m", {"a": "1", "b": "2"})
-    assert a == hashlib.sha1(b'm{"a":"1","b":"2"}').hexdigest()
+    assert a == struct.unpack(">q", hashlib.sha1(b'm{"a":"1","b":"2"}').digest()[:8])[0]
     assert a != series_id("n", {"a": "1", "b": "2"})
+
+
+def test_two_series_with_one_id_are_refused_not_merged(monkeypatch: pytest.MonkeyPatch):
+    from airdrops.collectors.transform import metrics
+
+    monkeypatch.setattr(metrics, "_hash_id", lambda text: 42)  # force a collision
+    chunk = RawChunk(QUERY, 0, 15, [
+        {"metric": {"__name__": "ratio", "bot_id": "b1"}, "values": [[0, "1"]]},
+        {"metric": {"__name__": "ratio", "bot_id": "b2"}, "values": [[0, "2"]]},
+    ])  # fmt: skip
+    with pytest.raises(TransformError, match="hash to one series_id"):
+        transform(chunk)
 
 
 def test_nan_is_skipped_inf_kept_and_nameless_series_take_the_query_name():
@@ -101,12 +113,12 @@ def test_pg_copy_payload_decodes_back():
     while body:
         (n,) = struct.unpack(">h", body[:2])
         assert n == 3
-        sid_len, sid = struct.unpack(">i40s", body[2:46])
-        ts_len, ts = struct.unpack(">iq", body[46:58])
-        v_len, v = struct.unpack(">id", body[58:70])
-        assert (sid_len, ts_len, v_len) == (40, 8, 8)
-        rows.append((sid.decode(), ts / 1e6 + 946_684_800, v))
-        body = body[70:]
+        sid_len, sid = struct.unpack(">iq", body[2:14])
+        ts_len, ts = struct.unpack(">iq", body[14:26])
+        v_len, v = struct.unpack(">id", body[26:38])
+        assert (sid_len, ts_len, v_len) == (8, 8, 8)
+        rows.append((sid, ts / 1e6 + 946_684_800, v))
+        body = body[38:]
     ids = batch.series.get_column("series_id").to_list()
     assert rows == [(ids[0], 0.0, 1.5), (ids[0], 15.0, math.inf), (ids[1], 30.0, -2.0)]
 
@@ -125,6 +137,6 @@ def test_entries_mapping_to_one_series_are_merged_and_counted():
     )
     batch = transform(chunk)
     assert (batch.fetched, batch.repeated, batch.samples.height, batch.series.height) == (5, 1, 4, 2)
-    rows = sorted((r[0][:6], r[1].timestamp(), r[2]) for r in batch.samples_with_ids().rows())
-    b, c = series_id("ratio", {"bot_id": "b"})[:6], series_id("ratio", {"bot_id": "c"})[:6]
+    rows = sorted((r[0], r[1].timestamp(), r[2]) for r in batch.samples_with_ids().rows())
+    b, c = series_id("ratio", {"bot_id": "b"}), series_id("ratio", {"bot_id": "c"})
     assert rows == sorted([(b, 0, 1.0), (b, 15, 2.0), (b, 30, 4.0), (c, 0, 5.0)])

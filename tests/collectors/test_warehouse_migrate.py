@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import psycopg
 import pytest
 
 from airdrops.collectors.transform.events import COLUMNS
+from airdrops.collectors.transform.metrics import labels_json, series_id
 from airdrops.collectors.warehouse import connect, migrate
-from airdrops.collectors.warehouse.migrate import migrations
+from airdrops.collectors.warehouse.migrate import apply, migrations
 from airdrops.collectors.warehouse.partitions import ensure_metric_partitions, months
 from airdrops.services.postgres import PostgresServer
 from tests.collectors.conftest import Warehouse
@@ -88,6 +90,31 @@ def test_event_tables_match_the_event_schema(duckdb_warehouse: Warehouse) -> Non
         assert set(schema[table]) == {c.name for c in columns}, table
 
 
+def test_text_series_ids_of_an_older_warehouse_become_the_int8_ids(warehouse: Warehouse) -> None:
+    labels = {"bot_id": "bot-1", "job": "airdrops-bot"}
+    names = [f"m{i}" for i in range(40)]  # about half the ids have the top bit set (negative)
+    old = [hashlib.sha1((n + labels_json(labels)).encode()).hexdigest() for n in names]
+    with connect(warehouse.url) as conn:
+        for m in migrations(conn.dialect):
+            statements = [line for line in m.sql.splitlines() if line.strip() and not line.startswith("--")]
+            if m.version < 6 and statements:  # the warehouse as 0005 left it: sha1 hex text ids
+                conn.execute(m.sql)
+        conn.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text, applied_at timestamptz)")
+        conn.executemany("INSERT INTO schema_migrations VALUES (%s, %s, now())",
+                         [(m.version, m.name) for m in migrations(conn.dialect) if m.version < 6])  # fmt: skip
+        conn.executemany(
+            "INSERT INTO metric_series VALUES (%s, %s, %s)",
+            [(h, n, labels_json(labels)) for h, n in zip(old, names, strict=True)],
+        )
+        conn.executemany("INSERT INTO metric_samples VALUES (%s, '2025-01-15 00:00:00+00', 1.0)", [(h,) for h in old])
+        assert apply(conn) == [m.version for m in migrations(conn.dialect) if m.version >= 6]
+        got = dict(conn.execute("SELECT metric, series_id FROM metric_series"))
+        samples = {sid for (sid,) in conn.execute("SELECT series_id FROM metric_samples")}
+    want = {n: series_id(n, labels) for n in names}
+    assert got == want and samples == set(want.values())
+    assert any(v < 0 for v in want.values()) and any(v > 0 for v in want.values())
+
+
 def test_months_cover_the_window() -> None:
     got = months(datetime(2024, 11, 30, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC))
     assert [m.strftime("%Y-%m") for m in got] == ["2024-11", "2024-12", "2025-01", "2025-02"]
@@ -97,7 +124,7 @@ def test_metric_partitions_move_rows_out_of_the_default(postgres_warehouse: Ware
     migrate(postgres_warehouse.url)
     jan = datetime(2025, 1, 15, tzinfo=UTC)
     with connect(postgres_warehouse.url) as conn:
-        conn.execute("INSERT INTO metric_samples VALUES ('s1', %s, 1.0), ('s1', %s, 2.0)", (jan, jan.replace(month=2)))
+        conn.execute("INSERT INTO metric_samples VALUES (1, %s, 1.0), (1, %s, 2.0)", (jan, jan.replace(month=2)))
         assert ensure_metric_partitions(conn, jan, jan.replace(month=2)) == [
             "metric_samples_p202501",
             "metric_samples_p202502",
@@ -158,10 +185,10 @@ def test_copy_binary_writes_ready_made_copy_data(postgres_warehouse: Warehouse) 
 
     migrate(postgres_warehouse.url)
     header = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
-    row = struct.pack("!h", 3) + struct.pack("!i", 2) + b"s1"
+    row = struct.pack("!h", 3) + struct.pack("!iq", 8, -7)
     row += struct.pack("!iq", 8, 0)  # timestamptz: microseconds since 2000-01-01
     row += struct.pack("!id", 8, 1.5)
     with connect(postgres_warehouse.url) as conn:
         with conn.transaction():
             conn.copy_binary("metric_samples", ["series_id", "ts", "value"], [header, row, struct.pack("!h", -1)])
-        assert conn.execute("SELECT series_id, value FROM metric_samples") == [("s1", 1.5)]
+        assert conn.execute("SELECT series_id, value FROM metric_samples") == [(-7, 1.5)]

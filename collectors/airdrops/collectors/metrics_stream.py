@@ -33,7 +33,8 @@ from airdrops.collectors.extract.prometheus import (
     PrometheusError,
     PrometheusUnavailable,
     RawChunk,
-    extract,
+    fetch_chunk,
+    one_ahead,
     plan_chunks,
 )
 from airdrops.collectors.load.metrics import LoadResult, ensure_partitions, is_duplicate_key, load_batch
@@ -163,10 +164,15 @@ def _run_query(
             start = result.watermark + query.step_s
         else:
             start = until - cfg.backfill_s
-        chunks = extract(client, query, start, until, max_points=cfg.max_points, prefetch=cfg.prefetch)
-        planned = len(plan_chunks(start, until, query.step_s, cfg.max_points))
-        for raw in _extracted(chunks, stream, result.run_id):
-            batch = _transform(raw, result.run_id)
+        plan = plan_chunks(start, until, query.step_s, cfg.max_points)
+        run_id = result.run_id
+
+        def prepare(bounds: tuple[int, int]) -> MetricsBatch:  # with prefetch, in a thread, one chunk ahead
+            return _transform(fetch_chunk(client, query, bounds), run_id)
+
+        batches = one_ahead(plan, prepare) if cfg.prefetch else map(prepare, plan)
+        planned = len(plan)
+        for batch in _extracted(batches, stream, run_id):
             loaded = _load(conn, batch, result)
             _count(result, batch, loaded)
             if progress is not None:
@@ -200,9 +206,9 @@ def _run_query(
         _unlock(conn, f"airdrops.etl.{stream}")
 
 
-def _extracted(chunks: Iterator[RawChunk], stream: str, run_id: str) -> Iterator[RawChunk]:
+def _extracted(batches: Iterator[MetricsBatch], stream: str, run_id: str) -> Iterator[MetricsBatch]:
     try:
-        yield from chunks
+        yield from batches
     except PrometheusError as exc:
         raise EtlError(
             "extract",

@@ -1,8 +1,11 @@
 """Turn one query_range answer into the warehouse's `metric_series` and `metric_samples` rows (Polars).
 
-A series is identified by `series_id = sha1(metric + labels_json).hexdigest()`, where `metric` is the
-`__name__` label (the query's name when the expression drops it, e.g. `sum(...)`) and `labels_json`
-the other labels as compact JSON with sorted keys, the same text stored in `metric_series.labels`.
+A series is identified by `series_id`, the first 8 bytes of `sha1(metric + labels_json)` read as a
+signed big-endian int64, where `metric` is the `__name__` label (the query's name when the expression
+drops it, e.g. `sum(...)`) and `labels_json` the other labels as compact JSON with sorted keys, the
+same text stored in `metric_series.labels`. An 8-byte key keeps the samples' primary key small (a
+40-character hex key made loading 1.6x slower); the loader refuses the astronomically rare id that
+two different series share rather than merge them.
 
 Special values. The query API never returns staleness markers (PromQL consumes them), so every `NaN`
 it returns is a real one, typically 0/0 in a ratio rule with no traffic. NaN is skipped: it means
@@ -26,7 +29,7 @@ import polars as pl
 
 from airdrops.collectors.extract.prometheus import RawChunk
 
-SERIES_SCHEMA = {"series_id": pl.String, "metric": pl.String, "labels": pl.String}
+SERIES_SCHEMA = {"series_id": pl.Int64, "metric": pl.String, "labels": pl.String}
 SAMPLES_SCHEMA = {"series_idx": pl.UInt32, "ts": pl.Datetime("us", "UTC"), "value": pl.Float64}
 
 
@@ -34,9 +37,14 @@ class TransformError(ValueError):
     """An answer that cannot be turned into rows (non-numeric values, malformed points)."""
 
 
-def series_id(metric: str, labels: dict[str, str]) -> str:
-    """The warehouse id of a series: sha1 hex of the metric name and its sorted labels as JSON."""
-    return hashlib.sha1((metric + labels_json(labels)).encode(), usedforsecurity=False).hexdigest()
+def series_id(metric: str, labels: dict[str, str]) -> int:
+    """The warehouse id of a series: the metric name and its sorted labels as JSON, hashed to an int64."""
+    return _hash_id(metric + labels_json(labels))
+
+
+def _hash_id(text: str) -> int:
+    digest = hashlib.sha1(text.encode(), usedforsecurity=False).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def labels_json(labels: dict[str, str]) -> str:
@@ -66,7 +74,7 @@ class MetricsBatch:
 
 def transform(chunk: RawChunk) -> MetricsBatch:
     """The series and samples of one chunk, NaN points skipped."""
-    ids: list[str] = []
+    ids: list[int] = []
     metrics: list[str] = []
     label_texts: list[str] = []
     counts: list[int] = []
@@ -75,7 +83,7 @@ def transform(chunk: RawChunk) -> MetricsBatch:
         labels = dict(entry.get("metric") or {})
         metric = labels.pop("__name__", chunk.query.name)
         text = labels_json(labels)
-        ids.append(hashlib.sha1((metric + text).encode(), usedforsecurity=False).hexdigest())
+        ids.append(_hash_id(metric + text))
         metrics.append(metric)
         label_texts.append(text)
         values = entry.get("values") or []
@@ -95,6 +103,8 @@ def transform(chunk: RawChunk) -> MetricsBatch:
     skipped = samples.height - kept.height
     repeated = 0
     if series.get_column("series_id").n_unique() < series.height:
+        if series.unique().height != series.get_column("series_id").n_unique():
+            raise TransformError(f"{chunk.query.stream}: two different series hash to one series_id")
         series, kept, repeated = _merge_repeated_series(series, kept)
     return MetricsBatch(
         chunk.query.stream, chunk.start, chunk.end, chunk.query.step_s, series, kept, fetched, skipped, repeated
