@@ -3,13 +3,16 @@ read-only reporting user working over TCP with their passwords, everyone else re
 
 import json
 import shlex
+from pathlib import Path
 
 import pytest
 
 DB = "airdrops"
 ETL = ("airdrops_collector", "etl-Test-pw-1")  # molecule.yml host_vars
 READER = ("airdrops_grafana", "reader-Test-pw-2")
-MIGRATIONS = [1, 2, 3, 4, 5]  # collectors/airdrops/collectors/warehouse/migrations
+# Every version shipped for PostgreSQL (its own folder and the shared one), read from the repository.
+_SHIPPED = Path(__file__).resolve().parents[5] / "collectors/airdrops/collectors/warehouse/migrations"
+MIGRATIONS = sorted({int(f.name[:4]) for d in ("postgres", "common") for f in (_SHIPPED / d).glob("[0-9]*_*.sql")})
 
 # What the server says about itself, in one round trip (each host.run costs seconds).
 CATALOG = """
