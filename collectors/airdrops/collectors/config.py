@@ -288,8 +288,9 @@ def _query(item: Any, default_step: int, index: int) -> MetricQuery:
 def _source(data: Mapping[str, Any]) -> PrometheusSource:
     paths = {"password_file", "bearer_token_file", "ca_file", "cert_file", "key_file"}
     floats = {"timeout": "timeout_s", "backoff": "backoff_s", "max_backoff": "max_backoff_s"}
-    plain = {"url", "username", "password", "bearer_token", "insecure_skip_verify", "headers", "attempts"}
-    plain.add("compression")
+    plain = {
+        "url", "username", "password", "bearer_token", "insecure_skip_verify", "headers", "attempts", "compression"
+    }  # fmt: skip
     _no_unknown("prometheus", data, paths | set(floats) | plain)
     kwargs: dict[str, Any] = {}
     for key, value in data.items():

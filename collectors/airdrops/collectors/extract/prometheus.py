@@ -5,8 +5,10 @@ A window is cut into chunks of at most `max_points` points per series (Prometheu
 than 11,000), aligned to the step so reruns evaluate the same timestamps; each chunk is one request.
 
     client = PrometheusClient(PrometheusSource(url="http://127.0.0.1:9090"))
-    for chunk in extract(client, MetricQuery.record("bot_id:airdrops_capital_idle:ratio"), start, end):
-        ...  # chunk.result is the API's matrix for [chunk.start, chunk.end]
+    query = MetricQuery.record("bot_id:airdrops_capital_idle:ratio")
+    plan = plan_chunks(start, end, query.step_s)
+    for chunk in one_ahead(plan, lambda bounds: fetch_chunk(client, query, bounds)):
+        ...  # chunk.result is the API's matrix for [chunk.start, chunk.end]; the next one is on its way
 """
 
 from __future__ import annotations
@@ -182,24 +184,6 @@ def fetch_chunk(client: PrometheusClient, query: MetricQuery, bounds: tuple[int,
     return RawChunk(query, bounds[0], bounds[1], client.query_range(query.expr, *bounds, query.step_s))
 
 
-def extract(
-    client: PrometheusClient,
-    query: MetricQuery,
-    start: float,
-    end: float,
-    *,
-    max_points: int = DEFAULT_MAX_POINTS,
-    prefetch: bool = False,
-) -> Iterator[RawChunk]:
-    """The chunks of `query` over [start, end], one request each, in time order (`prefetch`: see `one_ahead`)."""
-    plan = plan_chunks(start, end, query.step_s, max_points)
-
-    def fetch(bounds: tuple[int, int]) -> RawChunk:
-        return fetch_chunk(client, query, bounds)
-
-    return one_ahead(plan, fetch) if prefetch else map(fetch, plan)
-
-
 def one_ahead(items: Sequence[_In], work: Callable[[_In], _Out]) -> Iterator[_Out]:
     """`work(item)` for every item in order, the next one computed in a thread while the caller uses this one.
 
@@ -269,7 +253,6 @@ __all__ = [
     "PrometheusQueryError",
     "PrometheusUnavailable",
     "RawChunk",
-    "extract",
     "fetch_chunk",
     "one_ahead",
     "plan_chunks",

@@ -25,6 +25,7 @@ from airdrops.collectors.warehouse.partitions import ensure_metric_partitions
 
 SERIES_STAGE = "_stage_metric_series"
 SAMPLES_STAGE = "_stage_metric_samples"
+SAMPLE_COLUMNS = ("series_id", "ts", "value")
 # PostgreSQL binary COPY: signature, flags, header extension length; and the trailer.
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
 _PG_TRAILER = b"\xff\xff"
@@ -71,10 +72,10 @@ def load_batch(conn: Connection, batch: MetricsBatch, *, conflicts: bool = False
         return LoadResult(0, 0, 0)
     lo, hi = window(batch)
     conflicts = conflicts or _occupied(conn, lo, hi)
-    columns = "series_id, ts, value"
+    columns = ", ".join(SAMPLE_COLUMNS)
     if not conflicts and conn.dialect == "postgres":
         # Straight into the table: staging first and INSERT ... SELECT would write every row twice.
-        conn.copy_binary("metric_samples", columns.split(", "), pg_copy_payload(batch))
+        conn.copy_binary("metric_samples", SAMPLE_COLUMNS, pg_copy_payload(batch))
         return LoadResult(batch.samples.height, batch.samples.height, 0)
     stage_samples(conn, batch)
     if not conflicts:
@@ -128,7 +129,7 @@ def stage_samples(conn: Connection, batch: MetricsBatch) -> None:
         conn.execute(
             f"CREATE TEMPORARY TABLE {SAMPLES_STAGE} (series_id bigint, ts timestamptz, value float8) ON COMMIT DROP"
         )
-        conn.copy_binary(SAMPLES_STAGE, ["series_id", "ts", "value"], pg_copy_payload(batch))
+        conn.copy_binary(SAMPLES_STAGE, SAMPLE_COLUMNS, pg_copy_payload(batch))
     else:
         conn.stage_frame(SAMPLES_STAGE, batch.samples_with_ids())
 
