@@ -69,9 +69,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: system-deps $(STAMP)
+bench: system-deps $(STAMP) wheelhouse molecule-image
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/etl.py
+	$(PY) benchmarks/ansible_rerun.py
 
 # Everything generated from code (docs, rules, Alertmanager config, dashboards); tests fail on drift.
 generate: $(STAMP)
