@@ -1,8 +1,48 @@
-"""Shared fixtures. The SDK's own fixtures (capmetrics, capevents) come from its pytest plugin."""
+"""Shared fixtures. The SDK's own fixtures (capmetrics, capevents) come from its pytest plugin.
+
+One real PostgreSQL server for the whole session (`postgres_server`); `warehouse` is parametrised over
+both backends, so every test that takes it runs on DuckDB and on PostgreSQL, each time in an empty
+warehouse (a new DuckDB file, or a new PostgreSQL database).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+
+from airdrops.services.postgres import PostgresServer, available
+from tests.servers import Warehouse
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL 15 server for the session (initdb + pg_ctl on a free 127.0.0.1 port)."""
+    if not available():
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed (Debian's postgresql; make test has it)")
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def duckdb_warehouse(tmp_path: Path) -> Warehouse:
+    return Warehouse(f"duckdb://{tmp_path / 'warehouse.duckdb'}", "duckdb")
+
+
+@pytest.fixture
+def postgres_warehouse(postgres_server: PostgresServer) -> Warehouse:
+    return Warehouse(postgres_server.create_database(), "postgres", postgres_server)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request: pytest.FixtureRequest) -> Warehouse:
+    """An empty warehouse, once on each backend."""
+    return request.getfixturevalue(f"{request.param}_warehouse")  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from airdrops.services import Prometheus, free_port, query, wait_http
+from airdrops.services.postgres import PostgresServer
 
-__all__ = ["Prometheus", "free_port", "query", "wait_for", "wait_http"]
+__all__ = ["Prometheus", "Warehouse", "free_port", "query", "wait_for", "wait_http"]
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """An empty warehouse for one test: `url`, `dialect`, and the server behind it (PostgreSQL only)."""
+
+    url: str
+    dialect: str
+    server: PostgresServer | None = None
 
 
 def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.25) -> Any:

@@ -78,22 +78,23 @@ CLAIMS = [
 
 TRANSACTION_COLUMNS = [
     *["event_id", "ts", "bot_id", "chain", "protocol", "action", "wallet", "outcome", "tx_hash", "amount", "token"],
-    *["error", "gas_used", "gas_price_wei", "fee_native", "fee_usd"],
+    *["error", "gas_used", "gas_price_wei", "fee_native", "fee_usd", "protocol_fee_usd"],
 ]
 
 
 def _tx(eid: str, t: datetime, protocol: str, action: str, wallet: str, outcome: str, gas: int, gwei: int,
-        native: str, usd: str) -> tuple[Any, ...]:  # fmt: skip
+        native: str, usd: str, fees: str | None = None) -> tuple[Any, ...]:  # fmt: skip
     chain = "polygon" if protocol == "quickswap" else "base"
     error = None if outcome == "success" else "reverted"
     return (
         *(eid, t, "b1", chain, protocol, action, wallet, outcome, f"0x{eid}", D(100), "USDC", error),
-        *(gas, gwei * GWEI, D(native), D(usd)),
+        *(gas, gwei * GWEI, D(native), D(usd), D(fees) if fees else None),
     )
 
 
 TRANSACTIONS = [
-    _tx("t1", ts(1, 8), "uniswap", "swap", "w1", "success", 150_000, 10, "0.0015", "3"),
+    # the pool kept 0.3 % of the 100 USDC swapped: a protocol fee of $0.30 besides gas
+    _tx("t1", ts(1, 8), "uniswap", "swap", "w1", "success", 150_000, 10, "0.0015", "3", "0.3"),
     _tx("t2", ts(2, 8), "uniswap", "swap", "w2", "success", 250_000, 10, "0.0025", "5"),
     _tx("t3", ts(1, 9), "aerodrome", "swap", "w1", "success", 200_000, 10, "0.002", "4"),
     _tx("t4", ts(2, 9), "aerodrome", "swap", "w2", "failure", 50_000, 10, "0.0005", "1"),
@@ -170,29 +171,30 @@ def frame(view: str, rows: list[tuple[Any, ...]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=VIEWS[view], orient="row")
 
 
-N = None
+N, T, F = None, True, False
 CLAIM_SUCCESS_RATE = frame(
     "claim_success_rate",
     [
-        # day, bot, chain, protocol, airdrop, attempts, succeeded, failed, rate
-        (day(1), "b1", "base", "aerodrome", "aero-s1", 2, 1, 1, 0.5),  # c1 ok, c2 rpc_error
-        (day(2), "b1", "base", "aerodrome", "aero-s1", 2, 1, 1, 0.5),  # c3 ok, c4 not_eligible
-        (day(2), "b1", "polygon", "quickswap", "qs-s1", 2, 0, 2, 0.0),  # c5, c6 rpc_error
-        (day(3), "b1", "polygon", "quickswap", "qs-s1", 3, 1, 2, 1 / 3),  # c7 reverted, c8 funds, c9 ok
+        # day, bot, chain, protocol, airdrop, attempts, succeeded, failed, expected, counted, rate = succeeded / counted
+        (day(1), "b1", "base", "aerodrome", "aero-s1", 2, 1, 1, 0, 2, 0.5),  # c1 ok, c2 rpc_error
+        (day(2), "b1", "base", "aerodrome", "aero-s1", 2, 1, 1, 1, 1, 1.0),  # c3 ok, c4 not_eligible (expected)
+        (day(2), "b1", "polygon", "quickswap", "qs-s1", 2, 0, 2, 0, 2, 0.0),  # c5, c6 rpc_error
+        (day(3), "b1", "polygon", "quickswap", "qs-s1", 3, 1, 2, 0, 3, 1 / 3),  # c7 reverted, c8 funds, c9 ok
     ],
 )
 CLAIM_OUTCOMES = frame(
     "claim_outcomes",
     [
-        # day, bot, chain, protocol, airdrop, wallet, outcome, reason, token, attempts, amount, value_usd
-        (day(1), "b1", "base", "aerodrome", "aero-s1", "w1", "success", "none", "AERO", 1, 100.0, 50.0),
-        (day(1), "b1", "base", "aerodrome", "aero-s1", "w2", "failure", "rpc_error", N, 1, N, N),
-        (day(2), "b1", "base", "aerodrome", "aero-s1", "w2", "success", "none", "AERO", 1, 60.0, 36.0),
-        (day(2), "b1", "base", "aerodrome", "aero-s1", "w3", "failure", "not_eligible", N, 1, N, N),
-        (day(2), "b1", "polygon", "quickswap", "qs-s1", "w1", "failure", "rpc_error", N, 2, N, N),
-        (day(3), "b1", "polygon", "quickswap", "qs-s1", "w1", "failure", "reverted", N, 1, N, N),
-        (day(3), "b1", "polygon", "quickswap", "qs-s1", "w2", "failure", "insufficient_funds", N, 1, N, N),
-        (day(3), "b1", "polygon", "quickswap", "qs-s1", "w2", "success", "none", "QS", 1, 1000.0, 20.0),
+        # day, bot, chain, protocol, airdrop, wallet, outcome, reason, expected, ineligible, token, attempts,
+        # amount, value_usd
+        (day(1), "b1", "base", "aerodrome", "aero-s1", "w1", "success", "none", F, F, "AERO", 1, 100.0, 50.0),
+        (day(1), "b1", "base", "aerodrome", "aero-s1", "w2", "failure", "rpc_error", F, F, N, 1, N, N),
+        (day(2), "b1", "base", "aerodrome", "aero-s1", "w2", "success", "none", F, F, "AERO", 1, 60.0, 36.0),
+        (day(2), "b1", "base", "aerodrome", "aero-s1", "w3", "failure", "not_eligible", T, T, N, 1, N, N),
+        (day(2), "b1", "polygon", "quickswap", "qs-s1", "w1", "failure", "rpc_error", F, F, N, 2, N, N),
+        (day(3), "b1", "polygon", "quickswap", "qs-s1", "w1", "failure", "reverted", F, F, N, 1, N, N),
+        (day(3), "b1", "polygon", "quickswap", "qs-s1", "w2", "failure", "insufficient_funds", F, F, N, 1, N, N),
+        (day(3), "b1", "polygon", "quickswap", "qs-s1", "w2", "success", "none", F, F, "QS", 1, 1000.0, 20.0),
     ],
 )
 LATEST_PRICES = frame(
@@ -202,17 +204,17 @@ LATEST_PRICES = frame(
 GAS_COSTS_DAILY = frame(
     "gas_costs_daily",
     [
-        # day, bot, chain, protocol, airdrop, action, tx_count, gas_used, fee_native, fee_usd
-        (day(1), "b1", "base", "aerodrome", N, "swap", 1, 200_000, 0.002, 4.0),
-        (day(1), "b1", "base", "aerodrome", "aero-s1", "claim", 2, 100_000, 0.001, 2.0),  # c2 had no fee
-        (day(1), "b1", "base", "morpho", N, "lend", 1, 50_000, 0.0005, 1.0),
-        (day(1), "b1", "base", "uniswap", N, "swap", 1, 150_000, 0.0015, 3.0),
-        (day(1), "b1", "polygon", "quickswap", N, "swap", 1, 100_000, 0.04, 0.02),
-        (day(2), "b1", "base", "aerodrome", N, "swap", 1, 50_000, 0.0005, 1.0),
-        (day(2), "b1", "base", "aerodrome", "aero-s1", "claim", 2, 150_000, 0.0015, 3.0),  # 2 + 1
-        (day(2), "b1", "base", "uniswap", N, "swap", 1, 250_000, 0.0025, 5.0),
-        (day(2), "b1", "polygon", "quickswap", "qs-s1", "claim", 2, N, N, N),  # two rpc errors: nothing paid
-        (day(3), "b1", "polygon", "quickswap", "qs-s1", "claim", 3, 200_000, 0.04, 0.02),
+        # day, bot, chain, protocol, airdrop, action, tx_count, gas_used, fee_native, fee_usd, fees_usd
+        (day(1), "b1", "base", "aerodrome", N, "swap", 1, 200_000, 0.002, 4.0, N),
+        (day(1), "b1", "base", "aerodrome", "aero-s1", "claim", 2, 100_000, 0.001, 2.0, N),  # c2 had no fee
+        (day(1), "b1", "base", "morpho", N, "lend", 1, 50_000, 0.0005, 1.0, N),
+        (day(1), "b1", "base", "uniswap", N, "swap", 1, 150_000, 0.0015, 3.0, 0.3),
+        (day(1), "b1", "polygon", "quickswap", N, "swap", 1, 100_000, 0.04, 0.02, N),
+        (day(2), "b1", "base", "aerodrome", N, "swap", 1, 50_000, 0.0005, 1.0, N),
+        (day(2), "b1", "base", "aerodrome", "aero-s1", "claim", 2, 150_000, 0.0015, 3.0, N),  # 2 + 1
+        (day(2), "b1", "base", "uniswap", N, "swap", 1, 250_000, 0.0025, 5.0, N),
+        (day(2), "b1", "polygon", "quickswap", "qs-s1", "claim", 2, N, N, N, N),  # two rpc errors: nothing paid
+        (day(3), "b1", "polygon", "quickswap", "qs-s1", "claim", 3, 200_000, 0.04, 0.02, N),
     ],
 )
 CAPITAL_FLOWS = frame(
@@ -244,15 +246,16 @@ PORTFOLIO_VALUE_DAILY = frame(
     ],
 )
 # The contract's ROI views (the warehouse's formulas; analytics reads only fees_usd from them).
-# roi_by_protocol per (protocol, chain): gas = fee_usd of transactions + claims; net = claimed - gas;
-# tx_count counts transactions and claims.
+# roi_by_protocol per (protocol, chain): gas = fee_usd, fees = protocol_fee_usd of transactions + claims;
+# net = claimed - gas - fees; tx_count counts transactions and claims; roi = net / (gas + fees), n/a (None)
+# when gas + fees is under $1 or under 1 % of the claimed value.
 ROI_BY_PROTOCOL = frame(
     "roi_by_protocol",
     [
         ("aerodrome", "base", 10.0, 0.0, 86.0, 6, 2, 76.0, 7.6),  # gas 4+1 + 2+2+1; 86 - 10 = 76
         ("morpho", "base", 1.0, 0.0, 0.0, 1, 0, -1.0, -1.0),
-        ("quickswap", "polygon", 0.04, 0.0, 20.0, 6, 1, 19.96, 499.0),  # (20 - 0.04) / 0.04
-        ("uniswap", "base", 8.0, 0.0, 0.0, 2, 0, -8.0, -1.0),
+        ("quickswap", "polygon", 0.04, 0.0, 20.0, 6, 1, 19.96, N),  # $0.04 of gas: (20 - 0.04) / 0.04 means nothing
+        ("uniswap", "base", 8.0, 0.3, 0.0, 2, 0, -8.3, -1.0),  # the pool's $0.30 fee counts as a cost
     ],
 )
 
@@ -260,8 +263,8 @@ ROI_BY_PROTOCOL = frame(
 ROI_BY_AIRDROP = frame(
     "roi_by_airdrop",
     [
-        ("aero-s1", "aerodrome", "base", 10.0, 86.0, 4, 2, 76.0, 7.6),  # (2 + 2 + 1) + (4 + 1) = 10
-        ("qs-s1", "quickswap", "polygon", 0.04, 20.0, 5, 1, 19.96, 499.0),  # 0.01 + 0.01 + 0.02
+        ("aero-s1", "aerodrome", "base", 10.0, 0.0, 86.0, 4, 2, 76.0, 7.6),  # (2 + 2 + 1) + (4 + 1) = 10
+        ("qs-s1", "quickswap", "polygon", 0.04, 0.0, 20.0, 5, 1, 19.96, N),  # 0.01 + 0.01 + 0.02: n/a
     ],
 )
 

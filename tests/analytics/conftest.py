@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,6 @@ def seed(url: str) -> None:
         for table, (columns, rows) in cases.TABLES.items():
             marks = ", ".join(["%s"] * len(columns))
             conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[object]:
-    from airdrops.services import postgres
-
-    if not postgres.available():
-        pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found: install Debian's postgresql (make test does)")
-    server = postgres.PostgresServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.destroy()
 
 
 @pytest.fixture(scope="session")

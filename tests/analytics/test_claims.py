@@ -12,9 +12,9 @@ from airdrops.analytics import airdrop_tracking, claim_failures, success_rate
 from tests.analytics import cases
 
 
-def test_success_rate_by_protocol_is_a_ratio_of_sums():
-    # aerodrome: (1 + 1) / (2 + 2) = 0.5; quickswap: (0 + 1) / (2 + 3) = 0.2
-    # (the mean of its daily rates, (0 + 1/3) / 2 = 0.1667, would be wrong)
+def test_success_rate_by_protocol_is_a_ratio_of_sums_over_counted_attempts():
+    # aerodrome: (1 + 1) / (2 + 1) = 2/3: c4 (not eligible) is an expected outcome, not counted;
+    # quickswap: (0 + 1) / (2 + 3) = 0.2 (the mean of its daily rates, (0 + 1/3) / 2 = 0.1667, would be wrong)
     out = success_rate(cases.CLAIM_SUCCESS_RATE, by=["protocol"])
     expected = pl.DataFrame(
         {
@@ -22,26 +22,29 @@ def test_success_rate_by_protocol_is_a_ratio_of_sums():
             "attempts": [4, 5],
             "succeeded": [2, 1],
             "failed": [2, 4],
-            "success_rate": [0.5, 0.2],
+            "expected_failures": [1, 0],
+            "counted": [3, 5],
+            "success_rate": [2 / 3, 0.2],
         }
     )
     assert_frame_equal(out, expected)
 
 
 def test_success_rate_overall_by_chain_airdrop_and_bot():
-    assert success_rate(cases.CLAIM_SUCCESS_RATE, by=[]).row(0) == (9, 3, 6, pytest.approx(1 / 3))  # 3 of 9
+    # 3 successes of 9 attempts, 1 of them an expected outcome: 3 / 8
+    assert success_rate(cases.CLAIM_SUCCESS_RATE, by=[]).row(0) == (9, 3, 6, 1, 8, pytest.approx(3 / 8))
     by_chain = success_rate(cases.CLAIM_SUCCESS_RATE, by=["chain"])
-    assert by_chain.select("chain", "success_rate").rows() == [("base", 0.5), ("polygon", 0.2)]
+    assert by_chain.select("chain", "success_rate").rows() == [("base", pytest.approx(2 / 3)), ("polygon", 0.2)]
     by_airdrop = success_rate(cases.CLAIM_SUCCESS_RATE, by=["airdrop", "bot_id"])
     assert by_airdrop.select("airdrop", "bot_id", "attempts").rows() == [("aero-s1", "b1", 4), ("qs-s1", "b1", 5)]
 
 
 def test_success_rate_per_day_and_per_week():
     daily = success_rate(cases.CLAIM_SUCCESS_RATE, by=[], period="1d")
-    # 1 Mar: 1/2; 2 Mar: (1 + 0) / (2 + 2) = 0.25; 3 Mar: 1/3
+    # 1 Mar: 1/2; 2 Mar: (1 + 0) / (1 + 2) = 1/3 (c4 not counted); 3 Mar: 1/3
     assert daily.select("period_start", "success_rate").rows() == [
         (date(2024, 3, 1), 0.5),
-        (date(2024, 3, 2), 0.25),
+        (date(2024, 3, 2), pytest.approx(1 / 3)),
         (date(2024, 3, 3), pytest.approx(1 / 3)),
     ]
     # Friday 1 March to Sunday 3 March: one ISO week, starting Monday 26 February
@@ -63,7 +66,8 @@ def test_airdrop_tracking():
     out = airdrop_tracking(cases.CLAIM_OUTCOMES, cases.LATEST_PRICES)
     aero, qs = out.rows(named=True)
     # aero-s1: w1, w2, w3 tried; w3 failed `not_eligible` and never succeeded -> 2 eligible; w1 and w2 claimed.
-    # 4 attempts, 2 succeeded. 100 + 60 = 160 AERO, worth 50 + 36 = 86 USD when claimed, 160 * 0.4 = 64 now.
+    # 4 attempts, 2 succeeded, 1 expected outcome (not eligible): 2 of 3 counted.
+    # 100 + 60 = 160 AERO, worth 50 + 36 = 86 USD when claimed, 160 * 0.4 = 64 now.
     assert aero == {
         "airdrop": "aero-s1",
         "protocol": "aerodrome",
@@ -75,7 +79,9 @@ def test_airdrop_tracking():
         "claims_attempted": 4,
         "claims_succeeded": 2,
         "claims_failed": 2,
-        "success_rate": 0.5,
+        "claims_expected": 1,
+        "claims_counted": 3,
+        "success_rate": pytest.approx(2 / 3),
         "top_failure_reason": "not_eligible",  # 1 each: ties go by name
         "amount_claimed": 160.0,
         "value_at_claim_usd": 86.0,

@@ -46,8 +46,8 @@ def test_what_to_change_names_losing_protocols_and_failing_airdrops():
         ("failing_claims", "qs-s1"),
     ]
     assert out["message"][0] == (
-        "Cut farming on uniswap: $8.00 of gas and fees brought $0.00 of airdrop value "
-        "(ROI after gas -100%, net -$8.00)."
+        "Cut farming on uniswap: $8.30 of gas and fees brought $0.00 of airdrop value "
+        "(ROI after gas -100%, net -$8.30)."
     )
     assert out["message"][2] == (
         "Claims for qs-s1 keep failing: 4 of 5 (80%); top reasons: rpc_error 2 (50%), "

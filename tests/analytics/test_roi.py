@@ -78,8 +78,7 @@ def test_gas_by_chain_in_native_and_usd():
 
 
 def test_roi_by_protocol():
-    fees = cases.ROI_BY_PROTOCOL.select("protocol", "fees_usd")
-    out = by(roi_by_protocol(cases.GAS_COSTS_DAILY, tracking(), capital(), fees), "protocol")
+    out = by(roi_by_protocol(cases.GAS_COSTS_DAILY, tracking(), capital()), "protocol")
     assert sorted(out) == ["aerodrome", "morpho", "quickswap", "uniswap"]
     aero = out["aerodrome"]
     # costs: gas 4 + 1 (swaps) + 2 + 3 (claims) = 10, fees 0, capital 0.1 -> 10.1
@@ -103,31 +102,36 @@ def test_roi_by_protocol():
         "roi": 53.9 / 10.1,
     }
     assert {k: aero[k] for k in expected} == pytest.approx(expected)
-    # quickswap: gas 0.02 + 0.02 = 0.04; 20 realized, 30 now (+10); net 29.96; ROI 29.96 / 0.04 = 749
+    # quickswap: gas 0.02 + 0.02 = 0.04; 20 realized, 30 now (+10); net 29.96; 29.96 / 0.04 = 749 would mean
+    # nothing: $0.04 is under ROI_MIN_COST_USD, so the ROI is n/a (None)
     qs = out["quickswap"]
-    assert (qs["cost_usd"], qs["net_usd"], qs["roi"]) == pytest.approx((0.04, 29.96, 749.0))
+    assert (qs["cost_usd"], qs["net_usd"]) == pytest.approx((0.04, 29.96))
+    assert qs["roi"] is None and qs["roi_after_gas"] is None
     # morpho: 1 of gas and 2600 USD-days * 0.0001 = 0.26 of capital cost, no airdrop: ROI -100 %
     morpho = out["morpho"]
     assert (morpho["cost_usd"], morpho["net_usd"], morpho["roi"]) == pytest.approx((1.26, -1.26, -1.0))
     assert (morpho["net_after_gas_usd"], morpho["roi_after_gas"]) == pytest.approx((-1.0, -1.0))
-    # uniswap: 3 + 5 of gas for nothing
+    # uniswap: 3 + 5 of gas and the pool's 0.30 fee for nothing
     uni = out["uniswap"]
-    assert (uni["tx_count"], uni["cost_usd"], uni["net_usd"], uni["roi_after_gas"]) == (2, 8.0, -8.0, -1.0)
+    assert (uni["tx_count"], uni["gas_usd"], uni["fees_usd"]) == (2, 8.0, 0.3)
+    assert (uni["cost_usd"], uni["net_usd"], uni["roi_after_gas"]) == pytest.approx((8.3, -8.3, -1.0))
 
 
-def test_roi_by_protocol_agrees_with_the_contract_view_on_gas_and_claimed_value():
+def test_roi_by_protocol_agrees_with_the_contract_view_on_gas_fees_and_claimed_value():
     ours = roi_by_protocol(cases.GAS_COSTS_DAILY, tracking(), capital())
-    view = cases.ROI_BY_PROTOCOL.group_by("protocol").agg(pl.col("gas_usd", "claimed_value_usd").sum())
+    view = cases.ROI_BY_PROTOCOL.group_by("protocol").agg(pl.col("gas_usd", "fees_usd", "claimed_value_usd").sum())
     joined = ours.join(view, on="protocol")
     assert joined.height == 4
     assert joined["gas_usd"].to_list() == pytest.approx(joined["gas_usd_right"].to_list())
+    assert joined["fees_usd"].to_list() == pytest.approx(joined["fees_usd_right"].to_list())
     assert joined["realized_usd"].to_list() == pytest.approx(joined["claimed_value_usd"].to_list())
 
 
-def test_roi_by_airdrop_agrees_with_the_contract_view_on_gas_and_claimed_value():
+def test_roi_by_airdrop_agrees_with_the_contract_view_on_gas_fees_and_claimed_value():
     ours = roi_by_airdrop(cases.GAS_COSTS_DAILY, tracking(), capital()).join(cases.ROI_BY_AIRDROP, on="airdrop")
     assert ours.height == 2
     assert ours["gas_usd"].to_list() == pytest.approx(ours["gas_usd_right"].to_list())
+    assert ours["fees_usd"].to_list() == pytest.approx(ours["fees_usd_right"].to_list())
     assert ours["realized_usd"].to_list() == pytest.approx(ours["claimed_value_usd"].to_list())
 
 
@@ -145,7 +149,24 @@ def test_roi_by_airdrop_splits_farming_costs_between_a_protocols_airdrops():
     # A second aerodrome airdrop (aero-s2, 1 claim worth 10, gas 1): aerodrome's farming gas (5) and
     # capital cost (0.1) are split in two: 2.5 and 0.05 each.
     extra = pl.DataFrame(
-        [(cases.day(3), "b1", "base", "aerodrome", "aero-s2", "w1", "success", "none", "AERO2", 1, 5.0, 10.0)],
+        [
+            (
+                cases.day(3),
+                "b1",
+                "base",
+                "aerodrome",
+                "aero-s2",
+                "w1",
+                "success",
+                "none",
+                False,
+                False,
+                "AERO2",
+                1,
+                5.0,
+                10.0,
+            )
+        ],
         schema=cases.CLAIM_OUTCOMES.schema,
         orient="row",
     )
@@ -153,7 +174,7 @@ def test_roi_by_airdrop_splits_farming_costs_between_a_protocols_airdrops():
         [
             cases.GAS_COSTS_DAILY,
             pl.DataFrame(
-                [(cases.day(3), "b1", "base", "aerodrome", "aero-s2", "claim", 1, 50_000, 0.0005, 1.0)],
+                [(cases.day(3), "b1", "base", "aerodrome", "aero-s2", "claim", 1, 50_000, 0.0005, 1.0, None)],
                 schema=cases.GAS_COSTS_DAILY.schema,
                 orient="row",
             ),
@@ -180,7 +201,7 @@ def test_no_costs_gives_no_roi_rather_than_a_division_by_zero():
 
 def test_worst_performers_lowest_roi_after_gas_first():
     roi = roi_by_protocol(cases.GAS_COSTS_DAILY, tracking(), capital())
-    # morpho and uniswap both -100 %: the larger loss (uniswap, -8) first
+    # morpho and uniswap both -100 %: the larger loss (uniswap, -8.3) first
     assert worst(roi, 3)["protocol"].to_list() == ["uniswap", "morpho", "aerodrome"]
 
 

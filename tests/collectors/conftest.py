@@ -1,8 +1,5 @@
-"""Shared fixtures of the ETL tests: a real PostgreSQL server (session) and DuckDB files.
-
-`warehouse` is parametrised over both backends, so every test that takes it runs on DuckDB and on
-PostgreSQL; each test gets an empty warehouse (a new DuckDB file, or a new PostgreSQL database).
-"""
+"""Shared fixtures of the ETL tests: a history log. The warehouses (`warehouse`, `duckdb_warehouse`,
+`postgres_warehouse`) are tests/conftest.py's."""
 
 from __future__ import annotations
 
@@ -10,53 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from airdrops.services.postgres import PostgresServer, available
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class Warehouse:
-    """An empty warehouse for one test: `url`, `dialect`, and the server behind it (PostgreSQL only)."""
-
-    url: str
-    dialect: str
-    server: PostgresServer | None = None
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL 15 server for the session (initdb + pg_ctl on a free 127.0.0.1 port)."""
-    if not available():
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
-    server = PostgresServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.destroy()
-
-
-@pytest.fixture
-def duckdb_warehouse(tmp_path: Path) -> Warehouse:
-    return Warehouse(f"duckdb://{tmp_path / 'warehouse.duckdb'}", "duckdb")
-
-
-@pytest.fixture
-def postgres_warehouse(postgres_server: PostgresServer) -> Warehouse:
-    return Warehouse(postgres_server.create_database(), "postgres", postgres_server)
-
-
-@pytest.fixture(params=["duckdb", "postgres"])
-def warehouse(request: pytest.FixtureRequest) -> Warehouse:
-    """An empty warehouse, once on each backend."""
-    return request.getfixturevalue(f"{request.param}_warehouse")  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")

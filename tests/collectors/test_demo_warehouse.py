@@ -10,9 +10,9 @@ import pytest
 from rich.console import Console
 
 from airdrops.bot.demo import analytics
+from tests.servers import Warehouse
 
 from ..servers import Prometheus
-from .conftest import Warehouse
 
 
 @pytest.mark.integration

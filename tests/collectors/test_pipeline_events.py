@@ -19,7 +19,8 @@ from airdrops.collectors.extract.events import ExtractConfig, load_positions
 from airdrops.collectors.pipeline import EventsConfig, Progress, run_events
 from airdrops.collectors.warehouse import connect
 from tests.collectors.cases import event, expected, line, write
-from tests.collectors.conftest import ROOT, Warehouse
+from tests.collectors.conftest import ROOT
+from tests.servers import Warehouse
 
 EVENT_TABLES = ("transactions", "claims", "allocations", "risk_breaches", "portfolio_snapshots", "prices")
 

@@ -12,17 +12,21 @@ from airdrops.collectors.warehouse import connect, migrate
 from airdrops.collectors.warehouse.migrate import apply, migrations
 from airdrops.collectors.warehouse.partitions import ensure_metric_partitions, months
 from airdrops.services.postgres import PostgresServer
-from tests.collectors.conftest import Warehouse
+from tests.servers import Warehouse
 
 VIEWS = {
     "claim_success_rate", "roi_by_protocol", "roi_by_airdrop", "portfolio_value_daily",
     # 0004, for airdrops.analytics
     "claim_outcomes", "latest_prices", "gas_costs_daily", "capital_flows", "risk_breach_events",
+    # 0008: claims in the vocabulary's taxonomy, costs per wallet
+    "claim_attempts", "costs_by_wallet",
 }  # fmt: skip
 TABLES = {
     "schema_migrations", "events_raw", "transactions", "claims", "allocations", "risk_breaches",
     "portfolio_snapshots", "prices", "metric_series", "metric_samples", "etl_runs", "etl_watermarks",
     "etl_reconciliation", "etl_quarantine", "roi_results",
+    # 0007: the vocabulary's definitions
+    "claim_reasons", "definitions",
 }  # fmt: skip
 
 

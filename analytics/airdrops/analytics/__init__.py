@@ -9,9 +9,9 @@ function from Polars frames to Polars frames, each formula written out in `docs/
     >>> import polars as pl
     >>> rates = pl.DataFrame({"day": [date(2024, 1, 1)] * 2, "bot_id": ["b"] * 2, "chain": ["base"] * 2,
     ...     "protocol": ["p", "q"], "airdrop": ["a", "b"], "attempts": [4, 1], "succeeded": [3, 0],
-    ...     "failed": [1, 1], "success_rate": [0.75, 0.0]})
-    >>> success_rate(rates, by=[])["success_rate"].item()
-    0.6
+    ...     "failed": [1, 1], "expected_failures": [0, 1], "counted": [4, 0], "success_rate": [0.75, None]})
+    >>> success_rate(rates, by=[])["success_rate"].item()  # 3 of 4 counted: b's failure was an expected outcome
+    0.75
 """
 
 from airdrops.analytics.advice import what_to_change

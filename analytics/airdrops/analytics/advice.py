@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import polars as pl
 
+from airdrops.monitoring.vocabulary import claim_hint
+
 #: An airdrop's claims "keep failing" when at least this share failed ...
 FAILURE_SHARE = 0.5
 #: ... and at least this many did.
 MIN_FAILURES = 3
 #: Reasons named per airdrop.
 TOP_REASONS = 3
-#: What to do about each failure reason (a reason not listed gets the generic hint).
-HINTS = {
-    "rpc_error": "add a fallback RPC provider and retry with backoff",
-    "insufficient_funds": "top up the wallets' native coin for gas before claiming",
-    "not_eligible": "check eligibility before claiming and stop retrying ineligible wallets",
-    "already_claimed": "read the claimed status on chain before sending a claim",
-    "reverted": "simulate the claim (eth_call) before sending it",
-}
+#: For a reason the vocabulary has no advice for (`airdrops.monitoring.vocabulary.claim_hint`).
 GENERIC_HINT = "look at the failing transactions in the event log"
 SCHEMA = {"kind": pl.String, "subject": pl.String, "message": pl.String}
 
@@ -72,7 +67,7 @@ def what_to_change(
                 "subject": r["airdrop"],
                 "message": (
                     f"Claims for {r['airdrop']} keep failing: {r['claims_failed']} of {r['claims_attempted']} "
-                    f"({r['failed_share']:.0%}); top reasons: {reasons}. Next: {HINTS.get(first, GENERIC_HINT)}."
+                    f"({r['failed_share']:.0%}); top reasons: {reasons}. Next: {claim_hint(first) or GENERIC_HINT}."
                 ),
             }
         )

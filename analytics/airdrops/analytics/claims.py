@@ -1,7 +1,10 @@
 """Airdrop tracking and claim success rates, from the `claim_outcomes` and `claim_success_rate` views.
 
 Pure functions: frames in (with the views' columns, see `airdrops.analytics.query.VIEWS`), frames out.
-Every rate is a ratio of sums (`sum(succeeded) / sum(attempts)`), never an average of rates.
+Every rate is a ratio of sums (`sum(succeeded) / sum(counted)`), never an average of rates. Which
+attempts count (expected outcomes such as "not eligible" do not) and which make a wallet ineligible
+come with the views' rows (`counted`, `expected`, `ineligible`), classified by the warehouse from
+`airdrops.monitoring.vocabulary`: nothing here restates the taxonomy.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import polars as pl
 
 #: Columns a success rate may be broken down by.
 DIMENSIONS = ("bot_id", "chain", "protocol", "airdrop")
-#: Failure reasons that mean the wallet is not eligible for the airdrop.
-INELIGIBLE_REASONS = ("not_eligible",)
+#: The counts a success rate is made of, summed per group.
+COUNTS = ("attempts", "succeeded", "failed", "expected_failures", "counted")
 #: An airdrop is one campaign of one protocol; its claims may span chains.
 AIRDROP_KEY = ["airdrop", "protocol"]
 
@@ -23,7 +26,7 @@ def _ratio(num: str, den: str) -> pl.Expr:
 
 
 def success_rate(rates: pl.DataFrame, by: Sequence[str] = ("protocol",), period: str | None = None) -> pl.DataFrame:
-    """Claims attempted, succeeded, failed and `success_rate = succeeded / attempts` per `by` and `period`.
+    """Claim counts (`COUNTS`) and `success_rate = succeeded / counted` per `by` and `period`.
 
     `rates` has the columns of `claim_success_rate` (one row per day and dimensions). `by` is any
     of `DIMENSIONS` (empty: overall); `period` a Polars duration such as `"1d"`, `"1w"` (weeks start
@@ -37,29 +40,25 @@ def success_rate(rates: pl.DataFrame, by: Sequence[str] = ("protocol",), period:
     if period is not None:
         frame = frame.with_columns(period_start=pl.col("day").dt.truncate(period))
         keys = ["period_start", *keys]
-    sums = [pl.col(c).sum().cast(pl.Int64) for c in ("attempts", "succeeded", "failed")]
+    sums = [pl.col(c).sum().cast(pl.Int64) for c in COUNTS]
     out = frame.group_by(keys).agg(sums) if keys else frame.select(sums)
-    out = out.with_columns(success_rate=_ratio("succeeded", "attempts"))
+    out = out.with_columns(success_rate=_ratio("succeeded", "counted"))
     return out.sort(keys) if keys else out
 
 
-def airdrop_tracking(
-    outcomes: pl.DataFrame,
-    latest_prices: pl.DataFrame,
-    *,
-    ineligible_reasons: Sequence[str] = INELIGIBLE_REASONS,
-) -> pl.DataFrame:
-    """Per airdrop: wallets, claims attempted / succeeded / failed, amounts, value at claim time and now.
+def airdrop_tracking(outcomes: pl.DataFrame, latest_prices: pl.DataFrame) -> pl.DataFrame:
+    """Per airdrop: wallets, claims attempted / succeeded / failed / counted, amounts, value at claim time and now.
 
     `outcomes` has the columns of `claim_outcomes`, `latest_prices` those of `latest_prices`.
-    A wallet is eligible unless one of its claims failed for an `ineligible_reasons` reason and
-    none succeeded. `value_now_usd` is the claimed amount of each token times its latest price;
-    a token without any price keeps its claim-time value.
+    A wallet is eligible unless one of its claims failed for a reason that makes it ineligible
+    (the row's `ineligible`) and none succeeded. `success_rate = claims_succeeded / claims_counted`.
+    `value_now_usd` is the claimed amount of each token times its latest price; a token without
+    any price keeps its claim-time value.
     """
     success = pl.col("outcome") == "success"
     per_wallet = outcomes.group_by([*AIRDROP_KEY, "wallet"]).agg(
         claimed=success.any(),
-        ineligible=(~success & pl.col("reason").is_in(list(ineligible_reasons))).any(),
+        ineligible=(~success & pl.col("ineligible")).any(),
     )
     wallets = per_wallet.group_by(AIRDROP_KEY).agg(
         wallets_attempted=pl.len().cast(pl.Int64),
@@ -85,6 +84,7 @@ def airdrop_tracking(
         chains=pl.col("chain").drop_nulls().unique().sort().str.join(","),
         claims_attempted=pl.col("attempts").sum().cast(pl.Int64),
         claims_succeeded=pl.col("attempts").filter(success).sum().cast(pl.Int64),
+        claims_expected=pl.col("attempts").filter(pl.col("expected")).sum().cast(pl.Int64),
         first_day=pl.col("day").min(),
         last_day=pl.col("day").max(),
     )
@@ -95,11 +95,12 @@ def airdrop_tracking(
         .join(top, on=AIRDROP_KEY, how="left")
         .with_columns(
             claims_failed=pl.col("claims_attempted") - pl.col("claims_succeeded"),
+            claims_counted=pl.col("claims_attempted") - pl.col("claims_expected"),
             amount_claimed=pl.col("amount_claimed").fill_null(0.0),
             value_at_claim_usd=pl.col("value_at_claim_usd").fill_null(0.0),
             value_now_usd=pl.col("value_now_usd").fill_null(0.0),
         )
-        .with_columns(success_rate=_ratio("claims_succeeded", "claims_attempted"))
+        .with_columns(success_rate=_ratio("claims_succeeded", "claims_counted"))
     )
     columns = [
         *AIRDROP_KEY,
@@ -111,6 +112,8 @@ def airdrop_tracking(
         "claims_attempted",
         "claims_succeeded",
         "claims_failed",
+        "claims_expected",
+        "claims_counted",
         "success_rate",
         "top_failure_reason",
         "amount_claimed",
@@ -123,13 +126,14 @@ def airdrop_tracking(
 
 
 def claim_failures(outcomes: pl.DataFrame) -> pl.DataFrame:
-    """Failed claims per airdrop and reason: `failures`, distinct `wallets`, and `share` of the airdrop's failures.
+    """Failed claims per airdrop and reason: `failures`, distinct `wallets`, `share` of the airdrop's failures,
+    and whether the reason is an `expected` outcome rather than a fault.
 
     Sorted by airdrop, then most frequent reason first (ties by reason name).
     """
     failed = outcomes.filter(pl.col("outcome") != "success")
     out = (
-        failed.group_by([*AIRDROP_KEY, "reason"])
+        failed.group_by([*AIRDROP_KEY, "reason", "expected"])
         .agg(failures=pl.col("attempts").sum().cast(pl.Int64), wallets=pl.col("wallet").n_unique().cast(pl.Int64))
         .with_columns(share=pl.col("failures") / pl.col("failures").sum().over(AIRDROP_KEY))
     )

@@ -1,10 +1,11 @@
 """Return on investment per protocol and per airdrop: gas, fees and capital against airdrop value.
 
 Costs: gas (`fee_usd` at the time of each transaction and claim, and `fee_native` per chain), fees
-other than gas, and the opportunity cost of capital locked in the protocol at `annual_rate`.
-Returns: airdrop value realized at claim time, and unrealized since (latest price against the
-claim-time value). Inputs are view-shaped frames (`gas_costs_daily`, `capital_flows`) and the
-output of `airdrop_tracking`.
+paid to protocols besides gas (`fees_usd`: swap, bridge and claim fees), and the opportunity cost of
+capital locked in the protocol at `annual_rate`. Returns: airdrop value realized at claim time, and
+unrealized since (latest price against the claim-time value). Inputs are view-shaped frames
+(`gas_costs_daily`, `capital_flows`) and the output of `airdrop_tracking`. ROI as a ratio is null
+(n/a) over a cost too small to mean anything (`roi_ratio`, the vocabulary's thresholds).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 import polars as pl
 
 from airdrops.analytics.claims import AIRDROP_KEY
+from airdrops.monitoring.vocabulary import ROI_MIN_COST_SHARE, ROI_MIN_COST_USD
 
 DAYS_PER_YEAR = 365.0
 SECONDS_PER_DAY = 86_400.0
@@ -86,6 +88,15 @@ def capital_locked(flows: pl.DataFrame, as_of: datetime, *, annual_rate: float =
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def roi_ratio(net: pl.Expr, cost: pl.Expr, gross: pl.Expr) -> pl.Expr:
+    """`net / cost`, or null when the cost is under `ROI_MIN_COST_USD` or under `ROI_MIN_COST_SHARE` of `gross`.
+
+    The warehouse's SQL function `roi_ratio` is the same rule (both read the vocabulary's thresholds).
+    """
+    meaningful = (cost >= ROI_MIN_COST_USD) & (cost >= gross.abs() * ROI_MIN_COST_SHARE)
+    return pl.when(meaningful).then(net / cost)
+
+
 def _pnl(frame: pl.DataFrame) -> pl.DataFrame:
     """Cost, return and PnL columns from gas_usd, fees_usd, opportunity_cost_usd and the claim values."""
     cost = pl.col("gas_usd") + pl.col("fees_usd") + pl.col("opportunity_cost_usd")
@@ -103,8 +114,8 @@ def _pnl(frame: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(net_usd=pl.col("realized_pnl_usd") + pl.col("unrealized_pnl_usd"))
         .with_columns(
-            roi_after_gas=pl.when(gas_and_fees > 0).then(pl.col("net_after_gas_usd") / gas_and_fees),
-            roi=pl.when(pl.col("cost_usd") > 0).then(pl.col("net_usd") / pl.col("cost_usd")),
+            roi_after_gas=roi_ratio(pl.col("net_after_gas_usd"), gas_and_fees, pl.col("value_now_usd")),
+            roi=roi_ratio(pl.col("net_usd"), pl.col("cost_usd"), pl.col("value_now_usd")),
         )
     )
 
@@ -129,27 +140,17 @@ def _fill(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
     return frame.with_columns([pl.col(c).fill_null(0.0) for c in columns])
 
 
-def _fees(fees: pl.DataFrame | None) -> pl.DataFrame:
-    if fees is None:
-        return pl.DataFrame(schema={"protocol": pl.String, "fees_usd": pl.Float64})
-    return fees.group_by("protocol").agg(pl.col("fees_usd").sum())
-
-
-def roi_by_protocol(
-    gas: pl.DataFrame,
-    tracking: pl.DataFrame,
-    capital: pl.DataFrame,
-    fees: pl.DataFrame | None = None,
-) -> pl.DataFrame:
+def roi_by_protocol(gas: pl.DataFrame, tracking: pl.DataFrame, capital: pl.DataFrame) -> pl.DataFrame:
     """ROI per protocol over all its chains: `roi = net_usd / cost_usd`, `roi_after_gas` without capital cost.
 
     `gas` has the columns of `gas_costs_daily`, `tracking` is `airdrop_tracking(...)`, `capital`
-    is `capital_locked(...)`, `fees` (optional) has `protocol, fees_usd`.
+    is `capital_locked(...)`.
     """
     spent = gas.group_by("protocol").agg(
         chains=pl.col("chain").drop_nulls().unique().sort().str.join(","),
         tx_count=pl.col("tx_count").sum().cast(pl.Int64),
         gas_usd=pl.col("fee_usd").sum(),
+        fees_usd=pl.col("fees_usd").sum(),
     )
     earned = tracking.group_by("protocol").agg(
         airdrops=pl.col("airdrop").n_unique().cast(pl.Int64),
@@ -162,7 +163,6 @@ def roi_by_protocol(
         keys.join(spent, on="protocol", how="left")
         .join(earned, on="protocol", how="left")
         .join(capital.select("protocol", "capital_locked_usd", "opportunity_cost_usd"), on="protocol", how="left")
-        .join(_fees(fees), on="protocol", how="left")
     )
     frame = _fill(
         frame,
@@ -175,26 +175,26 @@ def roi_by_protocol(
     return _pnl(frame).select(columns).sort("protocol")
 
 
-def roi_by_airdrop(
-    gas: pl.DataFrame,
-    tracking: pl.DataFrame,
-    capital: pl.DataFrame,
-    fees: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """ROI per airdrop: its claims' gas plus an equal share of its protocol's farming gas, fees and capital cost.
+def roi_by_airdrop(gas: pl.DataFrame, tracking: pl.DataFrame, capital: pl.DataFrame) -> pl.DataFrame:
+    """ROI per airdrop: its claims' gas and fees plus an equal share of its protocol's farming gas, fees and
+    capital cost.
 
-    A protocol's farming costs (gas of its non-claim transactions on every chain, its fees and
+    A protocol's farming costs (gas and fees of its non-claim transactions on every chain, and its
     opportunity cost) are split equally between the airdrops of that protocol seen in `tracking`.
     """
     claim_gas = (
-        gas.filter(pl.col("airdrop").is_not_null()).group_by(AIRDROP_KEY).agg(claim_gas_usd=pl.col("fee_usd").sum())
+        gas.filter(pl.col("airdrop").is_not_null())
+        .group_by(AIRDROP_KEY)
+        .agg(claim_gas_usd=pl.col("fee_usd").sum(), claim_fees_usd=pl.col("fees_usd").sum())
     )
-    farming = gas.filter(pl.col("airdrop").is_null()).group_by("protocol").agg(farming_gas_usd=pl.col("fee_usd").sum())
-    shared = (
-        farming.join(capital.select("protocol", "opportunity_cost_usd"), on="protocol", how="full", coalesce=True)
-        .join(_fees(fees), on="protocol", how="full", coalesce=True)
-        .pipe(_fill, ["farming_gas_usd", "opportunity_cost_usd", "fees_usd"])
+    farming = (
+        gas.filter(pl.col("airdrop").is_null())
+        .group_by("protocol")
+        .agg(farming_gas_usd=pl.col("fee_usd").sum(), farming_fees_usd=pl.col("fees_usd").sum())
     )
+    shared = farming.join(
+        capital.select("protocol", "opportunity_cost_usd"), on="protocol", how="full", coalesce=True
+    ).pipe(_fill, ["farming_gas_usd", "farming_fees_usd", "opportunity_cost_usd"])
     frame = (
         tracking.select(
             *AIRDROP_KEY, "chains", "claims_attempted", "claims_succeeded", "value_at_claim_usd", "value_now_usd"
@@ -202,10 +202,10 @@ def roi_by_airdrop(
         .with_columns(share=1.0 / pl.len().over("protocol"))
         .join(claim_gas, on=AIRDROP_KEY, how="left")
         .join(shared, on="protocol", how="left")
-        .pipe(_fill, ["claim_gas_usd", "farming_gas_usd", "opportunity_cost_usd", "fees_usd"])
+        .pipe(_fill, ["claim_gas_usd", "claim_fees_usd", "farming_gas_usd", "farming_fees_usd", "opportunity_cost_usd"])
         .with_columns(
             farming_gas_usd=pl.col("farming_gas_usd") * pl.col("share"),
-            fees_usd=pl.col("fees_usd") * pl.col("share"),
+            fees_usd=pl.col("claim_fees_usd") + pl.col("farming_fees_usd") * pl.col("share"),
             opportunity_cost_usd=pl.col("opportunity_cost_usd") * pl.col("share"),
         )
         .with_columns(gas_usd=pl.col("claim_gas_usd") + pl.col("farming_gas_usd"))

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from airdrops.alerting import Channels, Timing, render
+from airdrops.monitoring.vocabulary import BOT_JOB
 from airdrops.protocols import LocalNode
 from airdrops.rules.build import write as write_rules
 from airdrops.rules.config import DEFAULT, BurnRateWindow, RulesConfig
@@ -45,7 +46,7 @@ DEMO_RULES: RulesConfig = DEFAULT.with_overrides(
 DEMO_TIMING = Timing(group_wait="2s", group_interval="10s", repeat_interval="1h")
 
 SUMMARY_QUERIES = (
-    ("bot scraped (up)", 'max(up{job="airdrops-bot"})', "{:.0f}"),
+    ("bot scraped (up)", f'max(up{{job="{BOT_JOB}"}})', "{:.0f}"),
     ("transactions sent", "sum(airdrops_protocol_tx_total)", "{:.0f}"),
     ("transactions failed", 'sum(airdrops_protocol_tx_total{outcome="failure"}) or vector(0)', "{:.0f}"),
     ("claims succeeded", 'sum(airdrops_claim_attempts_total{outcome="success"}) or vector(0)', "{:.0f}"),

@@ -20,6 +20,7 @@ from typing import Any
 from airdrops import monitoring
 from airdrops.capital_allocation import Allocator, Move, Opportunity
 from airdrops.monitoring import metrics
+from airdrops.monitoring.vocabulary import BOT_JOB
 from airdrops.protocols import (
     BridgeAdapter,
     ChainAdapter,
@@ -296,7 +297,7 @@ def chain(config: LiveConfig) -> Iterator[str]:
 def run(config: LiveConfig, on_tick: Callable[[LiveSummary, float], None] | None = None) -> LiveSummary:
     """Run the live bot for `config.duration` seconds (0: until stopped; Ctrl-C stops it early); returns what it did."""
     handle = monitoring.configure(
-        "airdrops-bot",
+        BOT_JOB,
         bot_id=config.bot_id,
         port=config.metrics_port,
         host=config.metrics_host,

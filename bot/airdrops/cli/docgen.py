@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from airdrops.monitoring import catalog, event_schema
+from airdrops.monitoring import catalog, event_schema, vocabulary
 from airdrops.monitoring._internal import config
 
 LAYERS = ("sdk", "bot", "collectors", "analytics")
@@ -64,14 +64,26 @@ def sdk_config_md() -> str:
     )
 
 
+def with_section(text: str, name: str, body: str) -> str:
+    """`text` with the part between its `<!-- begin generated: name -->` and `<!-- end ... -->` lines set to `body`."""
+    begin, end = f"<!-- begin generated: {name} -->", f"<!-- end generated: {name} -->"
+    head, found, rest = text.partition(begin)
+    _, found_end, tail = rest.partition(end)
+    if not (found and found_end):
+        raise ValueError(f"the markers of the generated section {name!r} are missing")
+    return f"{head}{begin}\n{body}{end}{tail}"
+
+
 def generated(root: Path) -> dict[Path, str]:
-    """Every generated document, by path, with the content it must have."""
+    """Every generated document (or generated section of a hand-written one), by path, with its content."""
     docs = root / "docs"
+    analytics = docs / "analytics.md"
     return {
         docs / "metrics.md": catalog.to_markdown() + "\n",
         docs / "events.md": event_schema.to_markdown(),
         docs / "sdk-config.md": sdk_config_md(),
         docs / "module_deps.dot": module_deps_dot(root),
+        analytics: with_section(analytics.read_text(), "vocabulary", vocabulary.to_markdown()),
     }
 
 

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
+from airdrops.monitoring.vocabulary import COLLECTOR_JOB, PORTS
+
 warehouse_app = typer.Typer(
     help="The warehouse: PostgreSQL, or an embedded DuckDB file by default.", no_args_is_help=True
 )
@@ -21,8 +23,8 @@ etl_app = typer.Typer(help="The ETL: Prometheus and the bots' event logs into th
 console = Console()
 
 WAREHOUSE_HELP = "postgresql://... or duckdb:///path (default: $WAREHOUSE_URL, else ./airdrops.duckdb)."
-#: The collector's own /metrics port in `--every` mode (bots use 9464).
-COLLECTOR_PORT = 9465
+#: The collector's own /metrics port in `--every` mode (bots use another).
+COLLECTOR_PORT = PORTS.collector_metrics
 
 
 def parse_every(text: str) -> float:
@@ -63,7 +65,7 @@ def run(
     from airdrops import monitoring
 
     interval = parse_every(every) if every else None
-    monitoring.configure("airdrops-collector", port=metrics_port if interval else 0, events_dir="")
+    monitoring.configure(COLLECTOR_JOB, port=metrics_port if interval else 0, events_dir="")
     url = _url(warehouse)
     while True:
         ok = _run_once(url, prometheus, events_dir, source, since, until)

@@ -7,6 +7,7 @@ from grafana_foundation_sdk.models import dashboard as model
 from airdrops.dashboards import queries as q
 from airdrops.dashboards.common import new_dashboard
 from airdrops.dashboards.panels import number_panels, row, stat, state, timeseries
+from airdrops.monitoring import vocabulary
 
 UID = "airdrops-overview"
 TITLE = "Airdrops / System Overview"
@@ -76,8 +77,9 @@ def dashboard() -> model.Dashboard:
         )
         .with_panel(
             stat(
-                "Claim success ratio",
-                "Claims that succeeded over the time range.",
+                "Claim success rate",
+                "Claims that succeeded over the counted attempts of the time range; expected outcomes "
+                f"({', '.join(vocabulary.EXPECTED_CLAIM_REASONS)}) are not counted (docs/analytics.md).",
                 "percentunit",
                 [q.CLAIM_SUCCESS_RATIO],
                 steps=((None, "red"), (0.5, "orange"), (0.9, "green")),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from airdrops.monitoring import catalog
+from airdrops.rules.slo import counted_claims
 
 #: The label of the scheduler's job name (catalogue attribute `job_name`).
 JOB = "job_name"
@@ -43,14 +44,18 @@ class Query:
     legend: str = "__auto"
 
 
-def sel(metric: str, suffix: str = "", **match: str) -> str:
-    """Selector for a catalogue metric (OTel name), with the dashboard's variables and `match`."""
+def sel(metric: str, suffix: str = "", *, where: str = "", **match: str) -> str:
+    """Selector for a catalogue metric (OTel name), with the dashboard's variables, `match` and `where`.
+
+    `where` is one more matcher as PromQL text, e.g. `counted_claims()`.
+    """
     spec = catalog.get(metric)
     if suffix and (spec.kind != "histogram" or suffix not in ("_bucket", "_count", "_sum")):
         raise ValueError(f"{metric} is a {spec.kind}: no {suffix} series")
     matchers = ['bot_id=~"$bot_id"']
     matchers += [f'{key}=~"${key}"' for key in FILTER_ATTRIBUTES if key in spec.attribute_keys]
     matchers += [f'{key}="{value}"' for key, value in match.items()]
+    matchers += [where] if where else []
     return f"{spec.prometheus_name}{suffix}{{{', '.join(matchers)}}}"
 
 
@@ -64,9 +69,9 @@ def rate(metric: str, suffix: str = "", **match: str) -> str:
     return f"rate({sel(metric, suffix, **match)}[{RATE}])"
 
 
-def in_range(metric: str, **match: str) -> str:
+def in_range(metric: str, *, where: str = "", **match: str) -> str:
     """Total increase of a counter over the dashboard's time range."""
-    return f"sum(increase({sel(metric, **match)}[{RANGE}]))"
+    return f"sum(increase({sel(metric, where=where, **match)}[{RANGE}]))"
 
 
 def sum_by(labels: str, expr: str) -> str:
@@ -114,8 +119,10 @@ TX_FAILURE_RATIO = Query(
     "failed",
 )
 CLAIMS_BY_OUTCOME = Query(sum_by("outcome, reason", rate("airdrops.claim.attempts")), "{{outcome}} ({{reason}})")
+#: The vocabulary's claim success rate: successes over counted attempts (expected outcomes left out).
 CLAIM_SUCCESS_RATIO = Query(
-    f"({in_range('airdrops.claim.attempts', outcome='success')} or vector(0)) / {in_range('airdrops.claim.attempts')}",
+    f"({in_range('airdrops.claim.attempts', outcome='success')} or vector(0))"
+    f" / {in_range('airdrops.claim.attempts', where=counted_claims())}",
     "success",
 )
 CLAIMED_VALUE = Query(f"{in_range('airdrops.claim.value')} or vector(0)", "claimed")

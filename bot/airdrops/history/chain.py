@@ -11,6 +11,7 @@ from airdrops import monitoring
 from airdrops.history.market import Market
 from airdrops.history.state import Stats, Wallet
 from airdrops.history.world import AirdropSpec, World
+from airdrops.monitoring import vocabulary as v
 from airdrops.risk_management import RiskManager
 from airdrops.scheduler import VirtualClock
 
@@ -60,14 +61,14 @@ class SimChain:
         gas_used, price_wei, fee = self._gas(chain, spec.gas[action])
         error: str | None = None
         if self._rpc_fails(chain):
-            error = "rpc_error"
+            error = v.RPC_ERROR
         elif wallet.native[chain] < fee:
-            error = "insufficient_funds"
+            error = v.INSUFFICIENT_FUNDS
         elif self._rng.random() < spec.revert_rate:
-            error = "reverted"
+            error = v.REVERTED
             gas_used = int(gas_used * self._rng.uniform(0.3, 0.7))
             fee = gas_used * price_wei / 1e18
-        mined = error in (None, "reverted")
+        mined = error is None or error == v.REVERTED
         tx_hash = self._hash() if mined else None
         self._clock.sleep(self._world.chains[chain].block_time if mined else _RPC_TIMEOUT)
         fee_usd = self._pay(wallet, chain, fee) if mined else 0.0
@@ -95,29 +96,29 @@ class SimChain:
         protocol = self._world.protocols[airdrop.protocol]
         chain = protocol.chain
         gas_used, price_wei, fee = self._gas(chain, _CLAIM_GAS)
-        reason = "none"
+        reason = v.NONE
         if self._rpc_fails(chain, congestion):
-            reason = "rpc_error"
+            reason = v.RPC_ERROR
             if entitled > 0 and airdrop.id not in wallet.claimed_on_chain and self._rng.random() < 0.5:
                 wallet.claimed_on_chain.add(airdrop.id)  # it was broadcast and mined after all
                 wallet.tokens[airdrop.token] = (chain, entitled)
                 wallet.native[chain] -= fee
         elif wallet.native[chain] < fee:
-            reason = "insufficient_funds"
+            reason = v.INSUFFICIENT_FUNDS
         elif entitled <= 0 or airdrop.id in wallet.claimed_on_chain or self._rng.random() < _CLAIM_REVERT_RATE:
             if entitled <= 0:
-                reason = "not_eligible"
+                reason = v.NOT_ELIGIBLE
             elif airdrop.id in wallet.claimed_on_chain:
-                reason = "already_claimed"
+                reason = v.ALREADY_CLAIMED
             else:
-                reason = "reverted"
+                reason = v.REVERTED
             gas_used, price_wei, fee = self._gas(chain, _CLAIM_REVERT_GAS, price_wei)
-        mined = reason != "rpc_error" and reason != "insufficient_funds"
+        mined = reason not in (v.RPC_ERROR, v.INSUFFICIENT_FUNDS)
         tx_hash = self._hash() if mined else None
         self._clock.sleep(self._world.chains[chain].block_time if mined else _RPC_TIMEOUT)
         fee_usd = self._pay(wallet, chain, fee) if mined else 0.0
         amount = value = None
-        if reason == "none":
+        if reason == v.NONE:
             wallet.tokens[airdrop.token] = (chain, entitled)
             wallet.claimed_on_chain.add(airdrop.id)
             price = self._market.prices[airdrop.token]
@@ -125,8 +126,8 @@ class SimChain:
             self._stats.claimed_usd += entitled * price
         with monitoring.track_claim(chain, protocol.name, airdrop.id, wallet.address, ts=self.now_dt()) as c:
             c.set_claim(
-                success=reason == "none",
-                reason=None if reason == "none" else reason,
+                success=reason == v.NONE,
+                reason=None if reason == v.NONE else reason,
                 amount=amount,
                 token=airdrop.token,
                 value_usd=value,
@@ -135,8 +136,8 @@ class SimChain:
                 gas_price_wei=price_wei if mined else None,
                 native_usd=dec(self._market.native_price(chain)) if mined else None,
             )
-        self._stats.claims[reason if reason != "none" else "success"] += 1
-        self._count("claim", None if reason == "none" else reason, gas_used if mined else 0, fee_usd)
+        self._stats.claims[reason if reason != v.NONE else v.SUCCESS] += 1
+        self._count("claim", None if reason == v.NONE else reason, gas_used if mined else 0, fee_usd)
         return reason
 
     def _gas(self, chain: str, profile: tuple[int, int], price_wei: int | None = None) -> tuple[int, int, float]:

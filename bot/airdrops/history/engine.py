@@ -11,7 +11,7 @@ from airdrops.history.chain import SimChain, dec
 from airdrops.history.market import HOUR, Market
 from airdrops.history.state import Stats, Wallet
 from airdrops.history.world import AirdropSpec, World, default_world
-from airdrops.monitoring import metrics
+from airdrops.monitoring import metrics, vocabulary as v
 from airdrops.risk_management import RiskLimits, RiskManager
 from airdrops.scheduler import Scheduler, VirtualClock
 
@@ -252,7 +252,7 @@ class Simulation:
                     continue
                 congestion = OPENING_CONGESTION if now < opens + DAY else 0.0
                 reason = self.chain.claim(w, a, self.entitlement(a, w), congestion)
-                if reason in ("none", "not_eligible", "already_claimed"):
+                if reason in (v.NONE, v.NOT_ELIGIBLE, v.ALREADY_CLAIMED):
                     w.claims[a.id] = "done"
 
     def _opportunities(self) -> list[Opportunity]:

@@ -15,16 +15,16 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.logs import DISCARD
 from web3.types import TxParams, TxReceipt
 
-from airdrops.monitoring import track_claim, track_tx
+from airdrops.monitoring import track_claim, track_tx, vocabulary
 from airdrops.protocols.base import Action, ProtocolAdapter, TxOutcome
 from airdrops.protocols.chain.deploy import World
 from airdrops.protocols.chain.transactions import fee_fields, sign_and_send
 
-# Revert reasons of the bundled contracts, snake-cased. Anything else is reported as "reverted",
-# so `TxOutcome.error` stays a small closed set (it becomes a metric attribute).
+# Revert reasons of the bundled contracts, snake-cased, and the claim reasons of the vocabulary (the
+# distributor reverts with "not eligible", "already claimed"). Anything else is reported as
+# "reverted", so `TxOutcome.error` stays a small closed set (it becomes a metric attribute).
 REVERT_REASONS = frozenset(
     {
-        "already_claimed",
         "fee_too_high",
         "insufficient_allowance",
         "insufficient_balance",
@@ -32,7 +32,6 @@ REVERT_REASONS = frozenset(
         "insufficient_locked",
         "insufficient_shares",
         "length_mismatch",
-        "not_eligible",
         "not_owner",
         "same_chain",
         "same_token",
@@ -43,14 +42,14 @@ REVERT_REASONS = frozenset(
         "zero_amount",
         "zero_shares",
     }
-)
+) | frozenset(vocabulary.CLAIM_REASON_NAMES)
 
 
 def revert_code(message: str | None) -> str:
     """`"execution reverted: not eligible"` -> `"not_eligible"`; unknown reasons -> `"reverted"`."""
     text = (message or "").lower().removeprefix("execution reverted")
     code = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    return code if code in REVERT_REASONS else "reverted"
+    return code if code in REVERT_REASONS else vocabulary.REVERTED
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,8 @@ class ChainAdapter(ProtocolAdapter):
         try:
             tx_hash = sign_and_send(self.w3, wallet, tx)
         except Web3RPCError as exc:
-            error = "insufficient_funds" if "insufficient funds" in str(exc).lower() else "rpc_error"
+            insufficient = "insufficient funds" in str(exc).lower()
+            error = vocabulary.INSUFFICIENT_FUNDS if insufficient else vocabulary.RPC_ERROR
             return self._not_sent(call, error)
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.receipt_timeout, poll_latency=0.05)
@@ -172,7 +172,7 @@ class ChainAdapter(ProtocolAdapter):
             self.w3.eth.call(call, block_identifier=receipt["blockNumber"] - 1)
         except ContractLogicError as exc:
             return revert_code(exc.message)
-        return "reverted"
+        return vocabulary.REVERTED
 
     @staticmethod
     def _not_sent(call: _Call, error: str, tx_hash: str | None = None) -> TxOutcome:

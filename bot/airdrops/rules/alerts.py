@@ -9,6 +9,7 @@ Alertmanager can group and inhibit by bot.
 
 from __future__ import annotations
 
+from airdrops.monitoring import vocabulary
 from airdrops.rules import recording as rec
 from airdrops.rules.config import RulesConfig, Severity, seconds
 from airdrops.rules.expr import aggregate, by, increase_with_births, metric, num, pct, selector
@@ -113,8 +114,8 @@ def protocols(cfg: RulesConfig) -> Group:
 
 def claims(cfg: RulesConfig) -> Group:
     labels = by("bot_id", "protocol", "airdrop")
-    counted = selector(metric("airdrops.claim.attempts"), cfg.bot_selector, counted_claims(cfg))
-    expected = ", ".join(cfg.claim_expected_failure_reasons)
+    counted = selector(metric("airdrops.claim.attempts"), cfg.bot_selector, counted_claims())
+    expected = ", ".join(vocabulary.EXPECTED_CLAIM_REASONS)
     return Group(
         "airdrops-claims",
         (

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from airdrops.monitoring.vocabulary import BOT_JOB, COLLECTOR_JOB
+
 Severity = Literal["critical", "warning", "info"]
 
 
@@ -39,8 +41,9 @@ class RulesConfig:
     # --- selectors -------------------------------------------------------------------------
 
     #: Label matchers selecting the bots' scrape job; added to every selector of a raw metric.
-    #: `airdrops-bot` is the job name `airdrops.services.Prometheus` (tests, demo) scrapes bots as.
-    bot_selector: str = 'job="airdrops-bot"'
+    #: The job name is the vocabulary's (`airdrops.monitoring.vocabulary.BOT_JOB`), as scraped by the
+    #: prometheus role, `airdrops.services.Prometheus` (tests, demo) and the examples.
+    bot_selector: str = f'job="{BOT_JOB}"'
     #: The label holding the scheduler's job name (the catalogue attribute `job_name`).
     scheduler_job_label: str = "job_name"
     #: Where `runbook_url` points: one Markdown file, one section per alert, anchor = the alert
@@ -75,10 +78,9 @@ class RulesConfig:
     #: Counted claim attempts in that hour for the ratio to count.
     claim_min_attempts: int = 5
     claim_failure_ratio_for: str = "15m"
-    #: Claim failure reasons that are outcomes, not faults: the wallet was not eligible or had
-    #: claimed already, or the risk kill switch refused the claim on purpose. They count neither
-    #: as failures nor as attempts in the claim ratios and the claim-success SLO.
-    claim_expected_failure_reasons: tuple[str, ...] = ("not_eligible", "already_claimed", "kill_switch")
+    # Which claim failures are expected outcomes (not counted in claim ratios and the SLO) is the
+    # vocabulary's (`airdrops.monitoring.vocabulary.EXPECTED_CLAIM_REASONS`), not a setting: the
+    # dashboards, the warehouse's views and the report count claims the same way.
 
     # --- scheduler -------------------------------------------------------------------------
 
@@ -133,7 +135,7 @@ class RulesConfig:
 
     #: Label matchers selecting the collector's scrape job: it serves /metrics like a bot, under a
     #: job of its own. Added to every selector of an ETL metric, and to its `up` and `target_info`.
-    collector_selector: str = 'job="airdrops-collector"'
+    collector_selector: str = f'job="{COLLECTOR_JOB}"'
     #: How long the collector target may fail its scrapes before AirdropsCollectorDown fires: one
     #: run interval, so a restart between two runs does not page.
     collector_down_for: str = "5m"
@@ -197,9 +199,8 @@ class RulesConfig:
             values["burn_rate_windows"] = tuple(
                 w if isinstance(w, BurnRateWindow) else _burn_rate_window(w) for w in values["burn_rate_windows"]
             )
-        for key in ("claim_expected_failure_reasons", "latency_quantiles"):
-            if key in values:
-                values[key] = tuple(values[key])
+        if "latency_quantiles" in values:
+            values["latency_quantiles"] = tuple(values["latency_quantiles"])
         return dataclasses.replace(self, **values)
 
 

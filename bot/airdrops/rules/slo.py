@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from airdrops.monitoring import vocabulary
 from airdrops.rules.config import RulesConfig
 from airdrops.rules.expr import metric, regex_alternatives, selector
 
@@ -34,13 +35,16 @@ class Slo:
         return f"bot_id:{self.metric}:ratio_rate{window}"
 
 
-def counted_claims(cfg: RulesConfig) -> str:
-    """The matcher leaving out claims whose failure is an expected outcome (not eligible, ...)."""
-    return f'reason!~"{regex_alternatives(cfg.claim_expected_failure_reasons)}"'
+def counted_claims() -> str:
+    """The matcher of the claim attempts that count in claim success: expected outcomes left out.
+
+    The one PromQL form of the vocabulary's definition; the rules and the dashboards use it.
+    """
+    return f'reason!~"{regex_alternatives(vocabulary.EXPECTED_CLAIM_REASONS)}"'
 
 
 def slos(cfg: RulesConfig) -> tuple[Slo, ...]:
-    counted = counted_claims(cfg)
+    counted = counted_claims()
     claims = metric("airdrops.claim.attempts")
     return (
         Slo(

@@ -8,6 +8,7 @@ from typing import Any
 
 import requests
 
+from airdrops.monitoring.vocabulary import BOT_JOB
 from airdrops.services.process import Server, free_port, require
 
 
@@ -27,7 +28,7 @@ class Prometheus(Server):
         evaluation_interval: str | None = None,
         rule_files: list[str] | None = None,
         alertmanagers: list[str] | None = None,
-        job: str = "airdrops-bot",
+        job: str = BOT_JOB,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

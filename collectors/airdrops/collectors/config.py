@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from airdrops.monitoring import catalog
+from airdrops.monitoring.vocabulary import PORTS
 
 #: Prometheus refuses a range query returning more than 11,000 points per series.
 PROMETHEUS_POINT_LIMIT = 11_000
@@ -69,7 +70,7 @@ def seconds(value: str | float) -> float:
 class PrometheusSource:
     """Where to read: any server speaking the Prometheus HTTP API, and how to authenticate to it."""
 
-    url: str = "http://127.0.0.1:9090"
+    url: str = f"http://127.0.0.1:{PORTS.prometheus}"
     #: Basic auth (`password_file` is read at connection time and wins over `password`).
     username: str | None = None
     password: str | None = field(default=None, repr=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from airdrops.monitoring import catalog, event_schema, metrics
+from airdrops.monitoring import catalog, event_schema, metrics, vocabulary
 from airdrops.monitoring._internal.config import ConfigError
 from airdrops.monitoring._internal.helpers import (
     Claim,
@@ -28,6 +28,8 @@ from airdrops.monitoring._internal.helpers import (
     RiskCheck,
     RpcCall,
     Transaction,
+    declare_airdrop,
+    declare_protocol,
     risk_check,
     rpc_call,
     track_claim,
@@ -110,6 +112,8 @@ __all__ = [
     "catalog",
     "configure",
     "current",
+    "declare_airdrop",
+    "declare_protocol",
     "emit",
     "event_schema",
     "metrics",
@@ -121,4 +125,5 @@ __all__ = [
     "track_job",
     "track_rebalance",
     "track_tx",
+    "vocabulary",
 ]

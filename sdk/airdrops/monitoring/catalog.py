@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 from itertools import groupby
 from typing import Literal
 
+from airdrops.monitoring import vocabulary
+
 Kind = Literal["counter", "updown_counter", "gauge", "histogram"]
 
 #: Bucket bounds in seconds for RPC calls: sub-millisecond local nodes to slow public RPCs.
@@ -26,7 +28,7 @@ RPC_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 #: Bucket bounds in seconds for scheduler jobs and transactions: a few ms up to a slow block.
 JOB_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
-OUTCOMES = ("success", "failure")
+OUTCOMES = vocabulary.OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,14 @@ METRICS: tuple[MetricSpec, ...] = (
         (_CHAIN, _PROTOCOL, _ACTION),
     ),
     MetricSpec(
+        "airdrops.protocol.fees",
+        "counter",
+        "usd",
+        "Fees paid to protocols besides gas (pool swap fees, bridge fees, claim fees), in USD at the time.",
+        _PROTO,
+        (_CHAIN, _PROTOCOL, _ACTION),
+    ),
+    MetricSpec(
         "airdrops.rpc.request.duration",
         "histogram",
         "s",
@@ -283,17 +293,8 @@ METRICS: tuple[MetricSpec, ...] = (
             _OUTCOME,
             Attribute(
                 "reason",
-                "Why a claim failed.",
-                (
-                    "none",
-                    "not_eligible",
-                    "already_claimed",
-                    "reverted",
-                    "rpc_error",
-                    "insufficient_funds",
-                    "kill_switch",
-                    "other",
-                ),
+                "Why a claim failed (`none` on success); the taxonomy of `airdrops.monitoring.vocabulary`.",
+                vocabulary.CLAIM_REASON_NAMES,
             ),
         ),
     ),

@@ -21,6 +21,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from airdrops.monitoring import vocabulary
+
 SCHEMA = "airdrops.event/v1"
 
 FieldKind = Literal["str", "int", "decimal", "timestamp"]
@@ -33,9 +35,13 @@ class Field:
     description: str
     required: bool = True
     values: tuple[str, ...] | None = None
+    #: With `values`: what a value outside them stands for. The event keeps the bot's text and
+    #: readers (metrics, the warehouse's views) count it as this value; without it, such a value
+    #: makes the event invalid.
+    fallback: str | None = None
 
 
-_OUTCOME = ("success", "failure")
+_OUTCOME = vocabulary.OUTCOMES
 
 ENVELOPE: tuple[Field, ...] = (
     Field("schema", "str", f"Schema version, `{SCHEMA}`.", values=(SCHEMA,)),
@@ -50,6 +56,14 @@ _TX_COST = (
     Field("gas_price_wei", "int", "Effective gas price in wei.", required=False),
     Field("fee_native", "decimal", "Fee in the chain's native token.", required=False),
     Field("fee_usd", "decimal", "Fee in USD at the time.", required=False),
+    Field(
+        "protocol_fee",
+        "decimal",
+        "Fee the protocol took besides gas (a pool's swap fee, a bridge's fee), in `protocol_fee_token` units.",
+        required=False,
+    ),
+    Field("protocol_fee_token", "str", "Token the protocol fee was paid in.", required=False),
+    Field("protocol_fee_usd", "decimal", "The protocol fee in USD at the time.", required=False),
 )
 
 EVENT_TYPES: dict[str, tuple[Field, ...]] = {
@@ -60,8 +74,10 @@ EVENT_TYPES: dict[str, tuple[Field, ...]] = {
         Field("wallet", "str", "Sending wallet address."),
         Field("outcome", "str", "Result.", values=_OUTCOME),
         Field("tx_hash", "str", "Transaction hash, when one was sent.", required=False),
-        Field("amount", "decimal", "Amount moved, in `token` units.", required=False),
+        Field("amount", "decimal", "Amount moved, in `token` units (what a swap gave back).", required=False),
         Field("token", "str", "Token moved.", required=False),
+        Field("amount_in", "decimal", "What the wallet gave, in `token_in` units (a swap's input).", required=False),
+        Field("token_in", "str", "Token the wallet gave (a swap's input token).", required=False),
         Field("error", "str", "Short machine reason of a failure.", required=False),
         *_TX_COST,
     ),
@@ -71,7 +87,14 @@ EVENT_TYPES: dict[str, tuple[Field, ...]] = {
         Field("airdrop", "str", "Airdrop campaign identifier."),
         Field("wallet", "str", "Claiming wallet address."),
         Field("outcome", "str", "Result.", values=_OUTCOME),
-        Field("reason", "str", "Why it failed (`none` on success).", required=False),
+        Field(
+            "reason",
+            "str",
+            "Why it failed (`none` on success): the claim taxonomy of `airdrops.monitoring.vocabulary`.",
+            required=False,
+            values=vocabulary.CLAIM_REASON_NAMES,
+            fallback=vocabulary.OTHER,
+        ),
         Field("amount", "decimal", "Tokens received.", required=False),
         Field("token", "str", "Airdrop token symbol.", required=False),
         Field("value_usd", "decimal", "Value received, in USD at claim time.", required=False),
@@ -144,7 +167,7 @@ def _check(f: Field, value: Any) -> str | None:
     if f.kind == "str":
         if not isinstance(value, str):
             return f"expected a string, got {type(value).__name__}"
-        if f.values is not None and value not in f.values:
+        if f.values is not None and f.fallback is None and value not in f.values:
             return f"{value!r} is not one of {list(f.values)}"
     elif f.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
@@ -197,5 +220,7 @@ def to_markdown() -> str:
         lines += ["", f"## `{t}`", "", "| Field | Kind | Required | Description |", "|---|---|---|---|"]
         for f in fs:
             kind = f.kind + (" (" + "/".join(f.values) + ")" if f.values else "")
+            if f.fallback:
+                kind += f"; any other value counts as `{f.fallback}`"
             lines.append(f"| `{f.name}` | {kind} | {'yes' if f.required else 'no'} | {f.description} |")
     return "\n".join(lines) + "\n"

@@ -38,6 +38,7 @@ protocol_tx_duration: Histogram = DEFAULT["airdrops.protocol.tx.duration"]
 protocol_gas_used: Counter = DEFAULT["airdrops.protocol.gas.used"]
 protocol_gas_cost_native: Counter = DEFAULT["airdrops.protocol.gas.cost.native"]
 protocol_gas_cost: Counter = DEFAULT["airdrops.protocol.gas.cost"]
+protocol_fees: Counter = DEFAULT["airdrops.protocol.fees"]
 rpc_request_duration: Histogram = DEFAULT["airdrops.rpc.request.duration"]
 rpc_request_errors: Counter = DEFAULT["airdrops.rpc.request.errors"]
 claim_attempts: Counter = DEFAULT["airdrops.claim.attempts"]
@@ -70,6 +71,7 @@ __all__ = [
     "etl_rows",
     "etl_runs",
     "portfolio_value",
+    "protocol_fees",
     "protocol_gas_cost",
     "protocol_gas_cost_native",
     "protocol_gas_used",

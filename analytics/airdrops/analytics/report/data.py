@@ -66,9 +66,8 @@ def compute(
     failures = claim_failures(views["claim_outcomes"])
     gas = views["gas_costs_daily"]
     capital = capital_locked(views["capital_flows"], as_of, annual_rate=opportunity_rate)
-    fees = views["roi_by_protocol"].select("protocol", "fees_usd")
-    roi_p = roi_by_protocol(gas, tracking, capital, fees)
-    roi_a = roi_by_airdrop(gas, tracking, capital, fees)
+    roi_p = roi_by_protocol(gas, tracking, capital)
+    roi_a = roi_by_airdrop(gas, tracking, capital)
     values = portfolio_value(views["portfolio_value_daily"])
     return ReportData(
         as_of=as_of,

@@ -8,12 +8,14 @@ from airdrops.dashboards.analytics import sql as q
 from airdrops.dashboards.analytics.common import new_dashboard
 from airdrops.dashboards.analytics.panels import bars, stat, table, timeseries
 from airdrops.dashboards.panels import number_panels, row
+from airdrops.monitoring import vocabulary
 
 UID = "airdrops-claim-success"
 TITLE = "Airdrops / Claim Success Rate"
 DESCRIPTION = (
     "Airdrop claims from the warehouse: success rate over time per protocol, attempts by outcome, success per "
-    "chain and per airdrop, and the reasons claims fail. Rates are succeeded / attempted over the time range."
+    "chain and per airdrop, and the reasons claims fail. Rates are succeeded / counted attempts over the time "
+    f"range; expected outcomes ({', '.join(vocabulary.EXPECTED_CLAIM_REASONS)}) are not counted (docs/analytics.md)."
 )
 RATE_STEPS = ((None, "red"), (0.5, "orange"), (0.9, "green"))
 
@@ -25,7 +27,7 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             stat(
                 "Claim success rate",
-                "Claims that succeeded over claims attempted.",
+                "Claims that succeeded over counted attempts (expected outcomes left out).",
                 "percentunit",
                 q.SUCCESS_RATIO,
                 steps=RATE_STEPS,
@@ -35,10 +37,18 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             stat(
                 "Claims failed",
-                "Claims that failed, for any reason.",
+                "Claims that failed for a fault (expected outcomes are counted apart).",
                 "short",
                 q.FAILED,
                 steps=((None, "green"), (1, "orange")),
+            )
+        )
+        .with_panel(
+            stat(
+                "Expected outcomes",
+                f"Failed claims that are outcomes, not faults: {', '.join(vocabulary.EXPECTED_CLAIM_REASONS)}.",
+                "short",
+                q.EXPECTED,
             )
         )
         .with_panel(stat("Airdrops", "Airdrops with at least one claim attempt.", "short", q.AIRDROPS_CLAIMED))
@@ -46,7 +56,7 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             timeseries(
                 "Success rate per day by protocol",
-                "Claims succeeded over claims attempted, per UTC day.",
+                "Claims succeeded over counted attempts, per UTC day.",
                 "percentunit",
                 [q.RATE_BY_PROTOCOL],
             )
@@ -54,7 +64,7 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             timeseries(
                 "Claims per day by outcome",
-                "Claim attempts per UTC day that succeeded and failed.",
+                "Claim attempts per UTC day that succeeded, failed for a fault, or ended in an expected outcome.",
                 "short",
                 [q.ATTEMPTS_BY_OUTCOME],
                 stacked=True,
@@ -72,7 +82,7 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             bars(
                 "Success rate by chain",
-                "Claims succeeded over claims attempted, per chain.",
+                "Claims succeeded over counted attempts, per chain.",
                 "percentunit",
                 q.RATE_BY_CHAIN,
                 "chain",
@@ -83,7 +93,8 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             table(
                 "Claims per airdrop",
-                "Attempts, successes and failures per airdrop, the worst success rate first.",
+                "Attempts, successes, failures, expected outcomes and counted attempts per airdrop, the worst success "
+                "rate first.",
                 q.BY_AIRDROP,
                 {"success_rate": "percentunit"},
                 width=12,
@@ -92,7 +103,7 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             table(
                 "Why claims fail",
-                "Failed claims per airdrop and reason, with the wallets affected.",
+                "Failed claims per airdrop and reason (expected: an outcome, not a fault), with the wallets affected.",
                 q.REASONS_BY_AIRDROP,
                 {},
                 width=12,

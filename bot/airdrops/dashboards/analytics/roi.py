@@ -39,7 +39,15 @@ def dashboard() -> model.Dashboard:
             stat("Claimed value", "Airdrop value received, in USD at claim time.", "currencyUSD", q.CLAIMED_TOTAL)
         )
         .with_panel(stat("Net", "Claimed value minus gas and fees.", "currencyUSD", q.NET_TOTAL, steps=SIGN_STEPS))
-        .with_panel(stat("ROI", "Net over gas and fees.", "percentunit", q.ROI_TOTAL, steps=SIGN_STEPS))
+        .with_panel(
+            stat(
+                "ROI",
+                "Net over gas and fees; empty (n/a) when they are too small for a meaningful ratio.",
+                "percentunit",
+                q.ROI_TOTAL,
+                steps=SIGN_STEPS,
+            )
+        )
         .with_row(row("Per protocol"))
         .with_panel(
             bars(
@@ -61,8 +69,29 @@ def dashboard() -> model.Dashboard:
             )
         )
         .with_panel(
+            timeseries(
+                "Protocol fees per day by protocol",
+                "Swap, bridge and claim fees paid to protocols per UTC day (besides gas), in USD at the time.",
+                "currencyUSD",
+                [q.FEES_PER_DAY],
+                stacked=True,
+            )
+        )
+        .with_panel(
             table(
-                "ROI per protocol and chain", "Costs, returns and ROI, the largest loss first.", q.PROTOCOL_TABLE, MONEY
+                "ROI per protocol and chain",
+                "Costs, returns and ROI (n/a where the cost is too small for a meaningful ratio), the largest loss "
+                "first.",
+                q.PROTOCOL_TABLE,
+                MONEY,
+            )
+        )
+        .with_panel(
+            table(
+                "Gas and fees per wallet",
+                "What each wallet spent on gas and protocol fees, per chain and protocol, the largest first.",
+                q.WALLET_COSTS,
+                {"gas_usd": "currencyUSD", "fees_usd": "currencyUSD", "total_usd": "currencyUSD"},
             )
         )
         .with_row(row("Per airdrop"))

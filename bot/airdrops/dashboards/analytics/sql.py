@@ -2,7 +2,10 @@
 
 Grafana's PostgreSQL datasource expands the macros: `$__timeFilter(day)` to `day BETWEEN '<from>' AND
 '<to>'`, `$__timeGroupAlias(day, '1d')` to the day's epoch `AS "time"`, and each multi-value variable
-(`$protocol`) to a quoted list, hence `protocol IN ($protocol)`. Rates are ratios of sums.
+(`$protocol`) to a quoted list, hence `protocol IN ($protocol)`. Rates are ratios of sums; the claim
+success rate is successes over *counted* attempts (the view's `counted`: expected outcomes left out),
+and ROI goes through the warehouse's `roi_ratio` (n/a over a near-zero cost): both as defined in
+`airdrops.monitoring.vocabulary`.
 
     >>> where("protocol", time=None)
     'WHERE protocol IN ($protocol)'
@@ -15,7 +18,7 @@ from typing import Literal
 
 #: Grafana's bucket for day-grained views.
 DAY = "$__timeGroupAlias(day, '1d')"
-RATE = "CAST(sum(succeeded) AS double precision) / nullif(sum(attempts), 0)"
+RATE = "CAST(sum(succeeded) AS double precision) / nullif(sum(counted), 0)"
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,13 @@ _FAILED = "FROM claim_outcomes " + where(*CLAIM_FILTERS, extra="outcome <> 'succ
 
 SUCCESS_RATIO = Sql(f'SELECT {RATE} AS "success rate" {_CLAIMS}')
 ATTEMPTS = Sql(f'SELECT sum(attempts) AS "attempts" {_CLAIMS}')
-FAILED = Sql(f'SELECT sum(failed) AS "failed" {_CLAIMS}')
+FAILED = Sql(f'SELECT sum(failed) - sum(expected_failures) AS "failed (faults)" {_CLAIMS}')
+EXPECTED = Sql(f'SELECT sum(expected_failures) AS "expected outcomes" {_CLAIMS}')
 AIRDROPS_CLAIMED = Sql(f'SELECT count(DISTINCT airdrop) AS "airdrops" {_CLAIMS}')
 RATE_BY_PROTOCOL = series(f"SELECT {DAY}, protocol AS metric, {RATE} AS value {_CLAIMS} GROUP BY 1, 2 ORDER BY 1, 2")
 ATTEMPTS_BY_OUTCOME = series(
-    f'SELECT {DAY}, sum(succeeded) AS "succeeded", sum(failed) AS "failed" {_CLAIMS} GROUP BY 1 ORDER BY 1'
+    f'SELECT {DAY}, sum(succeeded) AS "succeeded", sum(failed) - sum(expected_failures) AS "failed", '
+    f'sum(expected_failures) AS "expected outcome" {_CLAIMS} GROUP BY 1 ORDER BY 1'
 )
 FAILURES_BY_REASON = series(
     f"SELECT {DAY}, reason AS metric, sum(attempts) AS value {_FAILED} GROUP BY 1, 2 ORDER BY 1, 2"
@@ -59,11 +64,12 @@ FAILURES_BY_REASON = series(
 RATE_BY_CHAIN = Sql(f'SELECT chain, {RATE} AS "success rate" {_CLAIMS} GROUP BY chain ORDER BY chain')
 BY_AIRDROP = Sql(
     "SELECT airdrop, protocol, chain, sum(attempts) AS attempts, sum(succeeded) AS succeeded, sum(failed) AS failed, "
+    "sum(expected_failures) AS expected, sum(counted) AS counted, "
     f"{RATE} AS success_rate {_CLAIMS} GROUP BY airdrop, protocol, chain ORDER BY success_rate, airdrop"
 )
 REASONS_BY_AIRDROP = Sql(
-    "SELECT airdrop, reason, sum(attempts) AS failures, count(DISTINCT wallet) AS wallets "
-    f"{_FAILED} GROUP BY airdrop, reason ORDER BY failures DESC, airdrop, reason"
+    "SELECT airdrop, reason, expected, sum(attempts) AS failures, count(DISTINCT wallet) AS wallets "
+    f"{_FAILED} GROUP BY airdrop, reason, expected ORDER BY failures DESC, airdrop, reason"
 )
 
 # --- ROI per Protocol / Airdrop (roi_by_protocol, roi_by_airdrop: totals, no time column) ------------
@@ -76,8 +82,7 @@ GAS_TOTAL = Sql(f'SELECT sum(gas_usd) + sum(fees_usd) AS "gas and fees" {_PROTOC
 CLAIMED_TOTAL = Sql(f'SELECT sum(claimed_value_usd) AS "claimed" {_PROTOCOLS}')
 NET_TOTAL = Sql(f'SELECT sum(net_usd) AS "net" {_PROTOCOLS}')
 ROI_TOTAL = Sql(
-    "SELECT CAST(sum(net_usd) AS double precision) "
-    f'/ nullif(CAST(sum(gas_usd) + sum(fees_usd) AS double precision), 0) AS "ROI" {_PROTOCOLS}'
+    f'SELECT roi_ratio(sum(net_usd), sum(gas_usd) + sum(fees_usd), sum(claimed_value_usd)) AS "ROI" {_PROTOCOLS}'
 )
 NET_BY_PROTOCOL = Sql(f'SELECT protocol, sum(net_usd) AS "net" {_PROTOCOLS} GROUP BY protocol ORDER BY 2')
 PROTOCOL_TABLE = Sql(
@@ -86,12 +91,20 @@ PROTOCOL_TABLE = Sql(
 )
 NET_BY_AIRDROP = Sql(f'SELECT airdrop, sum(net_usd) AS "net" {_AIRDROPS} GROUP BY airdrop ORDER BY 2')
 AIRDROP_TABLE = Sql(
-    "SELECT airdrop, protocol, chain, claims_attempted, claims_succeeded, gas_usd, claimed_value_usd, net_usd, roi "
-    f"{_AIRDROPS} ORDER BY net_usd"
+    "SELECT airdrop, protocol, chain, claims_attempted, claims_succeeded, gas_usd, fees_usd, claimed_value_usd, "
+    f"net_usd, roi {_AIRDROPS} ORDER BY net_usd"
 )
 GAS_PER_DAY = series(
     f"SELECT {DAY}, protocol AS metric, sum(fee_usd) AS value FROM gas_costs_daily {where(*ROI_FILTERS)} "
     "GROUP BY 1, 2 ORDER BY 1, 2"
+)
+FEES_PER_DAY = series(
+    f"SELECT {DAY}, protocol AS metric, sum(fees_usd) AS value FROM gas_costs_daily {where(*ROI_FILTERS)} "
+    "GROUP BY 1, 2 ORDER BY 1, 2"
+)
+WALLET_COSTS = Sql(
+    "SELECT wallet, chain, protocol, tx_count, gas_usd, fees_usd, gas_usd + fees_usd AS total_usd "
+    f"FROM costs_by_wallet {where(*ROI_FILTERS, time=None)} ORDER BY total_usd DESC, wallet LIMIT 100"
 )
 CLAIMED_PER_DAY = series(
     f"SELECT {DAY}, airdrop AS metric, sum(value_usd) AS value FROM claim_outcomes "

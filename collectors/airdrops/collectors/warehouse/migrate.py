@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 
+from airdrops.collectors.warehouse import definitions
 from airdrops.collectors.warehouse.connect import Connection, Retry, connect
 from airdrops.collectors.warehouse.url import Dialect, WarehouseURL
 
@@ -57,9 +58,18 @@ def migrate(url: str | WarehouseURL | None = None, *, retry: Retry | None = None
 
 
 def apply(conn: Connection) -> list[int]:
-    """Apply the pending migrations on an open connection; the versions applied now."""
-    if not pending(conn):
-        return []  # up to date: no DDL, so the ETL's writer role (no CREATE on the schema) gets here too
+    """Apply the pending migrations on an open connection, then sync the vocabulary's tables; the versions applied now.
+
+    On an up-to-date warehouse this runs no DDL, so the ETL's writer role (no CREATE on the schema) gets
+    through too.
+    """
+    done = _apply_pending(conn) if pending(conn) else []
+    if max(applied(conn), default=0) >= definitions.SINCE_VERSION:
+        definitions.sync(conn)
+    return done
+
+
+def _apply_pending(conn: Connection) -> list[int]:
     conn.execute(_BOOTSTRAP)
     if conn.dialect == "postgres":  # one migrator at a time; DuckDB's file lock already gives that
         conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (_LOCK,))

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from airdrops.monitoring.vocabulary import BOT_JOB, PORTS
+
 
 def _bool(text: str) -> bool:
     value = text.strip().lower()
@@ -49,7 +51,7 @@ PARAMS: tuple[ConfigParam, ...] = (
     ConfigParam(
         "service_name",
         "OTEL_SERVICE_NAME",
-        "airdrops-bot",
+        BOT_JOB,
         str,
         "Service name of the bot (OTel resource `service.name`).",
     ),
@@ -72,7 +74,7 @@ PARAMS: tuple[ConfigParam, ...] = (
     ConfigParam(
         "port",
         "OTEL_EXPORTER_PROMETHEUS_PORT",
-        9464,
+        PORTS.bot_metrics,
         _port,
         "Port of the `/metrics` endpoint; 0 picks a free port (see `handle.metrics_url`). "
         "Give each bot process on a host its own port.",

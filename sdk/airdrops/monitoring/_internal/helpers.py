@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from airdrops.monitoring import vocabulary
 from airdrops.monitoring._internal.registry import DEFAULT, Registry
 
 _log = logging.getLogger("airdrops.monitoring")
@@ -181,9 +182,18 @@ class Transaction(Operation):
         native_usd: Decimal | None = None,
         amount: Decimal | None = None,
         token: str | None = None,
+        amount_in: Decimal | None = None,
+        token_in: str | None = None,
+        protocol_fee: Decimal | None = None,
+        protocol_fee_token: str | None = None,
+        protocol_fee_usd: Decimal | None = None,
         error: str | None = None,
     ) -> None:
-        """What the chain said. `native_usd` (price of the native token) gives the fee in USD."""
+        """What the chain said. `native_usd` (price of the native token) gives the fee in USD.
+
+        `protocol_fee*` is what the protocol took besides gas (a pool's swap fee, a bridge's fee),
+        `amount_in`/`token_in` what the wallet gave (a swap's input).
+        """
         if fee_native is None and gas_used is not None and gas_price_wei is not None:
             fee_native = Decimal(gas_used * gas_price_wei) / Decimal(10**18)
         fee_usd = fee_native * native_usd if fee_native is not None and native_usd is not None else None
@@ -195,6 +205,11 @@ class Transaction(Operation):
             "fee_usd": fee_usd,
             "amount": amount,
             "token": token,
+            "amount_in": amount_in,
+            "token_in": token_in,
+            "protocol_fee": protocol_fee,
+            "protocol_fee_token": protocol_fee_token,
+            "protocol_fee_usd": protocol_fee_usd,
             "error": error,
         }
         if not success:
@@ -210,6 +225,8 @@ class Transaction(Operation):
             self._reg["airdrops.protocol.gas.cost.native"].add(float(r["fee_native"]), **where)
         if r.get("fee_usd") is not None:
             self._reg["airdrops.protocol.gas.cost"].add(float(r["fee_usd"]), **where)
+        if r.get("protocol_fee_usd") is not None:
+            self._reg["airdrops.protocol.fees"].add(float(r["protocol_fee_usd"]), **where)
 
     def _finish(self) -> None:
         a, r = self.attributes, self.result
@@ -247,8 +264,10 @@ class Claim(Transaction):
     def _finish(self) -> None:
         a, r = self.attributes, self.result
         where = {"chain": a["chain"], "protocol": a["protocol"], "airdrop": a["airdrop"]}
-        reason = "none" if self.outcome == "success" else (r.get("error") or self.error_type or "other")
-        self._reg["airdrops.claim.attempts"].add(1, **where, outcome=self.outcome, reason=reason)
+        # The event keeps the bot's own reason; the metric counts it in the taxonomy (unknown: `other`).
+        reason = vocabulary.NONE if self.outcome == "success" else (r.get("error") or self.error_type)
+        canonical = vocabulary.claim_reason(self.outcome, reason)
+        self._reg["airdrops.claim.attempts"].add(1, **where, outcome=self.outcome, reason=canonical)
         if self.outcome == "success" and r.get("value_usd") is not None:
             self._reg["airdrops.claim.value"].add(float(r["value_usd"]), **where)
         self._record_tx({"chain": a["chain"], "protocol": a["protocol"], "action": "claim"})
@@ -258,7 +277,7 @@ class Claim(Transaction):
                 **where,
                 "wallet": a.get("wallet") or "unknown",
                 "outcome": self.outcome,
-                "reason": reason,
+                "reason": reason or canonical,
                 "amount": r.get("amount"),
                 "token": r.get("token"),
                 "value_usd": r.get("value_usd"),
@@ -267,9 +286,42 @@ class Claim(Transaction):
                 "gas_price_wei": r.get("gas_price_wei"),
                 "fee_native": r.get("fee_native"),
                 "fee_usd": r.get("fee_usd"),
+                "protocol_fee": r.get("protocol_fee"),
+                "protocol_fee_token": r.get("protocol_fee_token"),
+                "protocol_fee_usd": r.get("protocol_fee_usd"),
             },
             self.ts,
         )
+
+
+def declare_protocol(
+    chain: str, protocol: str, actions: tuple[str, ...] | list[str], *, registry: Registry = DEFAULT
+) -> None:
+    """Start a protocol's transaction, gas and fee counters at 0, before its first transaction.
+
+    A counter series that appears with its first increment already at 1 loses that increment to
+    Prometheus' `rate()` and `increase()` (they only see differences between scrapes). Declared at
+    start-up, the series are scraped at 0 first, so totals over a time range match the event log.
+    Failed transactions carry an open `error_type` and cannot be declared ahead.
+    """
+    for action in actions:
+        where = {"chain": chain, "protocol": protocol, "action": action}
+        registry["airdrops.protocol.tx"].add(0, **where, outcome=vocabulary.SUCCESS)
+        for name in ("airdrops.protocol.gas.used", "airdrops.protocol.gas.cost.native",
+                     "airdrops.protocol.gas.cost", "airdrops.protocol.fees"):  # fmt: skip
+            registry[name].add(0, **where)
+
+
+def declare_airdrop(chain: str, protocol: str, airdrop: str, *, registry: Registry = DEFAULT) -> None:
+    """Start an airdrop's claim counters at 0 for every outcome and reason (see `declare_protocol`)."""
+    where = {"chain": chain, "protocol": protocol, "airdrop": airdrop}
+    attempts = registry["airdrops.claim.attempts"]
+    attempts.add(0, **where, outcome=vocabulary.SUCCESS, reason=vocabulary.NONE)
+    for reason in vocabulary.CLAIM_REASON_NAMES:
+        if reason != vocabulary.NONE:
+            attempts.add(0, **where, outcome=vocabulary.FAILURE, reason=reason)
+    registry["airdrops.claim.value"].add(0, **where)
+    declare_protocol(chain, protocol, ("claim",), registry=registry)
 
 
 def track_job(job: str, *, ts: datetime | None = None, registry: Registry = DEFAULT) -> JobRun:

@@ -1,0 +1,1 @@
+-- DuckDB has no roles (see 0003); the version is kept so both dialects share one version sequence.
