@@ -78,17 +78,23 @@ CLAIMS = [
 
 TRANSACTION_COLUMNS = [
     *["event_id", "ts", "bot_id", "chain", "protocol", "action", "wallet", "outcome", "tx_hash", "amount", "token"],
-    *["error", "gas_used", "gas_price_wei", "fee_native", "fee_usd", "protocol_fee_usd"],
+    *["error", "gas_used", "gas_price_wei", "fee_native", "fee_usd", "protocol_fee", "protocol_fee_token"],
+    *["protocol_fee_usd", "amount_in", "token_in"],
 ]
 
 
 def _tx(eid: str, t: datetime, protocol: str, action: str, wallet: str, outcome: str, gas: int, gwei: int,
-        native: str, usd: str, fees: str | None = None) -> tuple[Any, ...]:  # fmt: skip
+        native: str, usd: str, fees: str | None = None, sold: tuple[str, str, str] | None = None
+        ) -> tuple[Any, ...]:  # fmt: skip
+    """A transaction row: 100 USDC moved, unless `sold` = (amount_in, token_in, USDC received)."""
     chain = "polygon" if protocol == "quickswap" else "base"
     error = None if outcome == "success" else "reverted"
+    amount, token_in, amount_in = (D(sold[2]), sold[1], D(sold[0])) if sold else (D(100), None, None)
+    fee_token = (token_in or "USDC") if fees else None
+    fee = (amount_in or amount) * D("0.003") if fees else None
     return (
-        *(eid, t, "b1", chain, protocol, action, wallet, outcome, f"0x{eid}", D(100), "USDC", error),
-        *(gas, gwei * GWEI, D(native), D(usd), D(fees) if fees else None),
+        *(eid, t, "b1", chain, protocol, action, wallet, outcome, f"0x{eid}", amount, "USDC", error),
+        *(gas, gwei * GWEI, D(native), D(usd), fee, fee_token, D(fees) if fees else None, amount_in, token_in),
     )
 
 
@@ -100,6 +106,11 @@ TRANSACTIONS = [
     _tx("t4", ts(2, 9), "aerodrome", "swap", "w2", "failure", 50_000, 10, "0.0005", "1"),
     _tx("t5", ts(1, 9), "quickswap", "swap", "w1", "success", 100_000, 400, "0.04", "0.02"),  # 0.04 POL
     _tx("t6", ts(1, 1), "morpho", "lend", "w1", "success", 50_000, 10, "0.0005", "1"),
+    # w1 sells 40 of its claimed AERO on uniswap at noon on 2 March, when AERO's price was 0.5 (p3): 20 USD
+    # realized; the pool keeps 0.3 % = 0.12 AERO = 0.06 USD; gas 100000 at 10 gwei = 0.001 ETH = $2
+    _tx(
+        "t7", ts(2, 12), "uniswap", "swap", "w1", "success", 100_000, 10, "0.001", "2", "0.06", ("40", "AERO", "19.94")
+    ),
 ]
 
 ALLOCATION_COLUMNS = ["event_id", "ts", "bot_id", "protocol", "action", "amount_usd", "target_usd", "chain", "wallet"]
@@ -212,7 +223,7 @@ GAS_COSTS_DAILY = frame(
         (day(1), "b1", "polygon", "quickswap", N, "swap", 1, 100_000, 0.04, 0.02, N),
         (day(2), "b1", "base", "aerodrome", N, "swap", 1, 50_000, 0.0005, 1.0, N),
         (day(2), "b1", "base", "aerodrome", "aero-s1", "claim", 2, 150_000, 0.0015, 3.0, N),  # 2 + 1
-        (day(2), "b1", "base", "uniswap", N, "swap", 1, 250_000, 0.0025, 5.0, N),
+        (day(2), "b1", "base", "uniswap", N, "swap", 2, 350_000, 0.0035, 7.0, 0.06),  # t2 and the AERO sale t7
         (day(2), "b1", "polygon", "quickswap", "qs-s1", "claim", 2, N, N, N, N),  # two rpc errors: nothing paid
         (day(3), "b1", "polygon", "quickswap", "qs-s1", "claim", 3, 200_000, 0.04, 0.02, N),
     ],
@@ -246,16 +257,28 @@ PORTFOLIO_VALUE_DAILY = frame(
     ],
 )
 # The contract's ROI views (the warehouse's formulas; analytics reads only fees_usd from them).
+# airdrop_returns: realized = claimed tokens sold, at the price of that moment; unrealized = held, at the
+# latest price. AERO: 160 claimed (worth 86 at claim time); 40 sold on 2 March at 0.5 = 20; 120 held at the
+# latest 0.4 = 48. QS: 1000 claimed (20 then), none sold, 1000 at the latest 0.03 = 30.
+AIRDROP_RETURNS = frame(
+    "airdrop_returns",
+    [
+        # airdrop, protocol, chain, token, claimed, value at claim, sold, realized, held, price now, unrealized
+        ("aero-s1", "aerodrome", "base", "AERO", 160.0, 86.0, 40.0, 20.0, 120.0, 0.4, 48.0),
+        ("qs-s1", "quickswap", "polygon", "QS", 1000.0, 20.0, 0.0, 0.0, 1000.0, 0.03, 30.0),
+    ],
+)
 # roi_by_protocol per (protocol, chain): gas = fee_usd, fees = protocol_fee_usd of transactions + claims;
-# net = claimed - gas - fees; tx_count counts transactions and claims; roi = net / (gas + fees), n/a (None)
-# when gas + fees is under $1 or under 1 % of the claimed value.
+# net = realized + unrealized - gas - fees; tx_count counts transactions and claims; roi = net / (gas + fees),
+# n/a (None) when gas + fees is under $1 or under 1 % of realized + unrealized.
 ROI_BY_PROTOCOL = frame(
     "roi_by_protocol",
     [
-        ("aerodrome", "base", 10.0, 0.0, 86.0, 6, 2, 76.0, 7.6),  # gas 4+1 + 2+2+1; 86 - 10 = 76
-        ("morpho", "base", 1.0, 0.0, 0.0, 1, 0, -1.0, -1.0),
-        ("quickswap", "polygon", 0.04, 0.0, 20.0, 6, 1, 19.96, N),  # $0.04 of gas: (20 - 0.04) / 0.04 means nothing
-        ("uniswap", "base", 8.0, 0.3, 0.0, 2, 0, -8.3, -1.0),  # the pool's $0.30 fee counts as a cost
+        # protocol, chain, gas, fees, claimed value, tx, claims ok, realized, unrealized, net, roi
+        ("aerodrome", "base", 10.0, 0.0, 86.0, 6, 2, 20.0, 48.0, 58.0, 5.8),  # gas 4+1 + 2+2+1; 68 - 10 = 58
+        ("morpho", "base", 1.0, 0.0, 0.0, 1, 0, 0.0, 0.0, -1.0, -1.0),
+        ("quickswap", "polygon", 0.04, 0.0, 20.0, 6, 1, 0.0, 30.0, 29.96, N),  # $0.04 of gas: 749x means nothing
+        ("uniswap", "base", 10.0, 0.36, 0.0, 3, 0, 0.0, 0.0, -10.36, -1.0),  # the pools' fees are costs too
     ],
 )
 
@@ -263,8 +286,8 @@ ROI_BY_PROTOCOL = frame(
 ROI_BY_AIRDROP = frame(
     "roi_by_airdrop",
     [
-        ("aero-s1", "aerodrome", "base", 10.0, 0.0, 86.0, 4, 2, 76.0, 7.6),  # (2 + 2 + 1) + (4 + 1) = 10
-        ("qs-s1", "quickswap", "polygon", 0.04, 0.0, 20.0, 5, 1, 19.96, N),  # 0.01 + 0.01 + 0.02: n/a
+        ("aero-s1", "aerodrome", "base", 10.0, 0.0, 86.0, 4, 2, 20.0, 48.0, 58.0, 5.8),  # (2 + 2 + 1) + (4 + 1)
+        ("qs-s1", "quickswap", "polygon", 0.04, 0.0, 20.0, 5, 1, 0.0, 30.0, 29.96, N),  # 0.01 + 0.01 + 0.02: n/a
     ],
 )
 
@@ -278,4 +301,5 @@ VIEW_FRAMES: dict[str, pl.DataFrame] = {
     "portfolio_value_daily": PORTFOLIO_VALUE_DAILY,
     "roi_by_protocol": ROI_BY_PROTOCOL,
     "roi_by_airdrop": ROI_BY_AIRDROP,
+    "airdrop_returns": AIRDROP_RETURNS,
 }

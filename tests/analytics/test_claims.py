@@ -63,11 +63,11 @@ def test_success_rate_rejects_unknown_dimensions_and_handles_no_claims():
 
 
 def test_airdrop_tracking():
-    out = airdrop_tracking(cases.CLAIM_OUTCOMES, cases.LATEST_PRICES)
+    out = airdrop_tracking(cases.CLAIM_OUTCOMES, cases.AIRDROP_RETURNS)
     aero, qs = out.rows(named=True)
     # aero-s1: w1, w2, w3 tried; w3 failed `not_eligible` and never succeeded -> 2 eligible; w1 and w2 claimed.
     # 4 attempts, 2 succeeded, 1 expected outcome (not eligible): 2 of 3 counted.
-    # 100 + 60 = 160 AERO, worth 50 + 36 = 86 USD when claimed, 160 * 0.4 = 64 now.
+    # 100 + 60 = 160 AERO, worth 50 + 36 = 86 USD when claimed; 40 sold for 20 (realized), 120 held at 0.4 = 48.
     assert aero == {
         "airdrop": "aero-s1",
         "protocol": "aerodrome",
@@ -85,7 +85,9 @@ def test_airdrop_tracking():
         "top_failure_reason": "not_eligible",  # 1 each: ties go by name
         "amount_claimed": 160.0,
         "value_at_claim_usd": 86.0,
-        "value_now_usd": pytest.approx(64.0),
+        "realized_usd": 20.0,
+        "unrealized_usd": 48.0,
+        "value_now_usd": 68.0,
         "first_day": date(2024, 3, 1),
         "last_day": date(2024, 3, 2),
     }
@@ -98,16 +100,11 @@ def test_airdrop_tracking():
     assert qs["value_now_usd"] == pytest.approx(30.0)
 
 
-def test_airdrop_tracking_keeps_the_claim_value_of_a_token_without_a_price():
-    out = airdrop_tracking(cases.CLAIM_OUTCOMES, cases.LATEST_PRICES.filter(pl.col("token") != "QS"))
-    assert out.filter(pl.col("airdrop") == "qs-s1")["value_now_usd"].item() == 20.0
-
-
 def test_a_wallet_that_failed_not_eligible_then_succeeded_is_eligible():
     outcomes = cases.CLAIM_OUTCOMES.with_columns(
         wallet=pl.when(pl.col("reason") == "not_eligible").then(pl.lit("w1")).otherwise("wallet")
     )
-    aero = airdrop_tracking(outcomes, cases.LATEST_PRICES).row(0, named=True)
+    aero = airdrop_tracking(outcomes, cases.AIRDROP_RETURNS).row(0, named=True)
     assert (aero["wallets_attempted"], aero["eligible_wallets"]) == (2, 2)
 
 

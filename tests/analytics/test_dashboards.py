@@ -163,11 +163,13 @@ def test_panels_show_the_hand_worked_numbers(reader_url):
     since_2nd = datetime(2024, 3, 2, tzinfo=UTC)
     _, rows = run(reader_url, expand(panel_sql("airdrops-claim-success", "Claim success rate"), since_2nd, END, VALUES))
     assert rows[0][0] == pytest.approx(1 / 3)
-    # ROI: gas 10 + 1 + 0.04 + 8 = 19.04 and the pool's 0.30 fee; claimed 86 + 20 = 106; net 86.66
-    assert float(value("airdrops-roi", "Gas and fees")) == pytest.approx(19.34)
-    assert float(value("airdrops-roi", "Net")) == pytest.approx(86.66)
-    assert value("airdrops-roi", "ROI") == pytest.approx(86.66 / 19.34)
-    # quickswap alone: $0.04 of gas against $20 claimed, an ROI of 499x that means nothing: n/a
+    # ROI: gas 10 + 1 + 0.04 + 10 = 21.04 and the pools' fees 0.30 + 0.06; claimed 86 + 20 = 106 at claim
+    # time; now realized 20 + unrealized 48 + 30 = 98, net 98 - 21.40 = 76.60
+    assert float(value("airdrops-roi", "Gas and fees")) == pytest.approx(21.40)
+    assert float(value("airdrops-roi", "Claimed value")) == pytest.approx(106.0)
+    assert float(value("airdrops-roi", "Net")) == pytest.approx(76.60)
+    assert value("airdrops-roi", "ROI") == pytest.approx(76.60 / 21.40)
+    # quickswap alone: $0.04 of gas against $30 of value, an ROI of 749x that means nothing: n/a
     assert value("airdrops-roi", "ROI", protocol=["quickswap"]) is None
     # portfolio: last day in range 2205 + 605 (no carry-forward in SQL), return 2810 / 2500 - 1
     assert float(value("airdrops-portfolio-value", "Latest value")) == pytest.approx(2810.0)

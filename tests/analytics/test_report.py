@@ -39,11 +39,11 @@ def test_report_shows_the_hand_worked_numbers(report):
                     "Open risks", "Portfolio value over time"):  # fmt: skip
         assert f"<h2>{section}</h2>" in html, section
     # "what to change" is derived from the numbers (see test_risks_advice)
-    assert "Cut farming on uniswap: $8.30 of gas and fees brought $0.00" in html
+    assert "Cut farming on uniswap: $10.36 of gas and fees brought $0.00" in html
     assert "Claims for qs-s1 keep failing: 4 of 5 (80%)" in html
-    # cards and tables: portfolio 2810, TWR 12.4 %, claim success 3 of 8 counted, aerodrome net 53.9 and ROI +533.7 %
+    # cards and tables: portfolio 2810, TWR 12.4 %, claim success 3 of 8 counted, aerodrome net 57.9 and ROI +573.3 %
     assert "$2,810.00" in html and "12.4%" in html and "37.5%" in html
-    assert "$53.90" in html and "+533.7%" in html and "+540.0%" in html
+    assert "$57.90" in html and "+573.3%" in html and "+580.0%" in html
     # open risks: the critical drawdown breach and the two gas-price breaches, not the old one
     assert "kill_switch" in html and ">2024-03-03 09:00 UTC<" in html and "2024-02-20" not in html
     assert len(re.findall(r"<svg\b", html)) == 4
@@ -100,5 +100,5 @@ def test_build_report_from_each_warehouse(warehouse_url, tmp_path):
     path = build_report(warehouse_url, tmp_path / "out", opportunity_rate=cases.RATE, as_of=cases.AS_OF)
     html = path.read_text()
     assert path == tmp_path / "out" / "index.html"
-    assert "$53.90" in html and "Claims for qs-s1 keep failing" in html
+    assert "$57.90" in html and "Claims for qs-s1 keep failing" in html
     assert "secret" not in html

@@ -30,7 +30,7 @@ def test_open_risks_in_the_window_most_severe_first():
 
 
 def advice() -> pl.DataFrame:
-    tracking = airdrop_tracking(cases.CLAIM_OUTCOMES, cases.LATEST_PRICES)
+    tracking = airdrop_tracking(cases.CLAIM_OUTCOMES, cases.AIRDROP_RETURNS)
     capital = capital_locked(cases.CAPITAL_FLOWS, AS_OF, annual_rate=RATE)
     roi = roi_by_protocol(cases.GAS_COSTS_DAILY, tracking, capital)
     return what_to_change(roi, tracking, claim_failures(cases.CLAIM_OUTCOMES))
@@ -46,8 +46,8 @@ def test_what_to_change_names_losing_protocols_and_failing_airdrops():
         ("failing_claims", "qs-s1"),
     ]
     assert out["message"][0] == (
-        "Cut farming on uniswap: $8.30 of gas and fees brought $0.00 of airdrop value "
-        "(ROI after gas -100%, net -$8.30)."
+        "Cut farming on uniswap: $10.36 of gas and fees brought $0.00 of airdrop value "
+        "(ROI after gas -100%, net -$10.36)."
     )
     assert out["message"][2] == (
         "Claims for qs-s1 keep failing: 4 of 5 (80%); top reasons: rpc_error 2 (50%), "
@@ -56,7 +56,7 @@ def test_what_to_change_names_losing_protocols_and_failing_airdrops():
 
 
 def test_nothing_to_change_when_the_numbers_are_good():
-    tracking = airdrop_tracking(cases.CLAIM_OUTCOMES, cases.LATEST_PRICES)
+    tracking = airdrop_tracking(cases.CLAIM_OUTCOMES, cases.AIRDROP_RETURNS)
     capital = capital_locked(cases.CAPITAL_FLOWS.clear(), AS_OF)
     gas = cases.GAS_COSTS_DAILY.filter(pl.col("protocol").is_in(["aerodrome", "quickswap"]))
     roi = roi_by_protocol(gas, tracking, capital)

@@ -20,7 +20,7 @@ from tests.analytics.cases import AS_OF, RATE, ts
 
 
 def tracking() -> pl.DataFrame:
-    return airdrop_tracking(cases.CLAIM_OUTCOMES, cases.LATEST_PRICES)
+    return airdrop_tracking(cases.CLAIM_OUTCOMES, cases.AIRDROP_RETURNS)
 
 
 def capital() -> pl.DataFrame:
@@ -82,9 +82,9 @@ def test_roi_by_protocol():
     assert sorted(out) == ["aerodrome", "morpho", "quickswap", "uniswap"]
     aero = out["aerodrome"]
     # costs: gas 4 + 1 (swaps) + 2 + 3 (claims) = 10, fees 0, capital 0.1 -> 10.1
-    # returns: realized 86 (value at claim); now 160 AERO * 0.4 = 64, so unrealized 64 - 86 = -22
-    # realized PnL 86 - 10.1 = 75.9; net 75.9 - 22 = 53.9; ROI 53.9 / 10.1 = 5.3366...
-    # after gas: 64 - 10 = 54, ROI after gas 54 / 10 = 5.4
+    # returns: 160 AERO claimed (86 at claim time); 40 sold at 0.5 = 20 realized; 120 held at 0.4 = 48 unrealized
+    # realized PnL 20 - 10.1 = 9.9; net 9.9 + 48 = 57.9; ROI 57.9 / 10.1 = 5.7327...
+    # after gas: 68 - 10 = 58, ROI after gas 58 / 10 = 5.8
     assert aero["chains"] == "base" and aero["airdrops"] == 1 and aero["claims_succeeded"] == 2
     assert aero["capital_locked_usd"] == 500.0
     expected = {
@@ -92,18 +92,20 @@ def test_roi_by_protocol():
         "fees_usd": 0.0,
         "opportunity_cost_usd": 0.1,
         "cost_usd": 10.1,
-        "realized_usd": 86.0,
-        "unrealized_usd": -22.0,
-        "realized_pnl_usd": 75.9,
-        "unrealized_pnl_usd": -22.0,
-        "net_after_gas_usd": 54.0,
-        "roi_after_gas": 5.4,
-        "net_usd": 53.9,
-        "roi": 53.9 / 10.1,
+        "value_at_claim_usd": 86.0,
+        "realized_usd": 20.0,
+        "unrealized_usd": 48.0,
+        "value_now_usd": 68.0,
+        "realized_pnl_usd": 9.9,
+        "unrealized_pnl_usd": 48.0,
+        "net_after_gas_usd": 58.0,
+        "roi_after_gas": 5.8,
+        "net_usd": 57.9,
+        "roi": 57.9 / 10.1,
     }
     assert {k: aero[k] for k in expected} == pytest.approx(expected)
-    # quickswap: gas 0.02 + 0.02 = 0.04; 20 realized, 30 now (+10); net 29.96; 29.96 / 0.04 = 749 would mean
-    # nothing: $0.04 is under ROI_MIN_COST_USD, so the ROI is n/a (None)
+    # quickswap: gas 0.02 + 0.02 = 0.04; nothing sold, 1000 QS held at 0.03 = 30; net 29.96;
+    # 29.96 / 0.04 = 749 would mean nothing: $0.04 is under ROI_MIN_COST_USD, so the ROI is n/a (None)
     qs = out["quickswap"]
     assert (qs["cost_usd"], qs["net_usd"]) == pytest.approx((0.04, 29.96))
     assert qs["roi"] is None and qs["roi_after_gas"] is None
@@ -111,28 +113,35 @@ def test_roi_by_protocol():
     morpho = out["morpho"]
     assert (morpho["cost_usd"], morpho["net_usd"], morpho["roi"]) == pytest.approx((1.26, -1.26, -1.0))
     assert (morpho["net_after_gas_usd"], morpho["roi_after_gas"]) == pytest.approx((-1.0, -1.0))
-    # uniswap: 3 + 5 of gas and the pool's 0.30 fee for nothing
+    # uniswap: 3 + 5 + 2 of gas and the pools' 0.30 + 0.06 fees for nothing (the AERO sale is aerodrome's return)
     uni = out["uniswap"]
-    assert (uni["tx_count"], uni["gas_usd"], uni["fees_usd"]) == (2, 8.0, 0.3)
-    assert (uni["cost_usd"], uni["net_usd"], uni["roi_after_gas"]) == pytest.approx((8.3, -8.3, -1.0))
+    assert (uni["tx_count"], uni["gas_usd"], uni["fees_usd"]) == (3, 10.0, pytest.approx(0.36))
+    assert (uni["cost_usd"], uni["net_usd"], uni["roi_after_gas"]) == pytest.approx((10.36, -10.36, -1.0))
 
 
-def test_roi_by_protocol_agrees_with_the_contract_view_on_gas_fees_and_claimed_value():
+AGREED = ["gas_usd", "fees_usd", "realized_usd", "unrealized_usd"]
+
+
+def test_roi_by_protocol_agrees_with_the_contract_view():
+    """Without a capital charge, the report's ROI after gas is the view's ROI (Grafana's), n/a included."""
     ours = roi_by_protocol(cases.GAS_COSTS_DAILY, tracking(), capital())
-    view = cases.ROI_BY_PROTOCOL.group_by("protocol").agg(pl.col("gas_usd", "fees_usd", "claimed_value_usd").sum())
-    joined = ours.join(view, on="protocol")
+    view = cases.ROI_BY_PROTOCOL.group_by("protocol").agg(pl.col(*AGREED, "claimed_value_usd", "net_usd").sum())
+    joined = ours.join(view, on="protocol").join(cases.ROI_BY_PROTOCOL.select("protocol", "roi"), on="protocol")
     assert joined.height == 4
-    assert joined["gas_usd"].to_list() == pytest.approx(joined["gas_usd_right"].to_list())
-    assert joined["fees_usd"].to_list() == pytest.approx(joined["fees_usd_right"].to_list())
-    assert joined["realized_usd"].to_list() == pytest.approx(joined["claimed_value_usd"].to_list())
+    for column in AGREED:
+        assert joined[column].to_list() == pytest.approx(joined[f"{column}_right"].to_list()), column
+    assert joined["value_at_claim_usd"].to_list() == pytest.approx(joined["claimed_value_usd"].to_list())
+    assert joined["net_after_gas_usd"].to_list() == pytest.approx(joined["net_usd_right"].to_list())
+    assert joined["roi_after_gas"].to_list() == pytest.approx(joined["roi_right"].to_list(), nan_ok=True)
 
 
-def test_roi_by_airdrop_agrees_with_the_contract_view_on_gas_fees_and_claimed_value():
+def test_roi_by_airdrop_agrees_with_the_contract_view():
     ours = roi_by_airdrop(cases.GAS_COSTS_DAILY, tracking(), capital()).join(cases.ROI_BY_AIRDROP, on="airdrop")
     assert ours.height == 2
-    assert ours["gas_usd"].to_list() == pytest.approx(ours["gas_usd_right"].to_list())
-    assert ours["fees_usd"].to_list() == pytest.approx(ours["fees_usd_right"].to_list())
-    assert ours["realized_usd"].to_list() == pytest.approx(ours["claimed_value_usd"].to_list())
+    for column in AGREED:
+        assert ours[column].to_list() == pytest.approx(ours[f"{column}_right"].to_list()), column
+    assert ours["net_after_gas_usd"].to_list() == pytest.approx(ours["net_usd_right"].to_list())
+    assert ours["roi_after_gas"].to_list() == ours["roi_right"].to_list()
 
 
 def test_roi_by_airdrop_one_airdrop_per_protocol_carries_all_its_costs():
@@ -140,7 +149,7 @@ def test_roi_by_airdrop_one_airdrop_per_protocol_carries_all_its_costs():
     aero = out["aero-s1"]
     # claim gas 2 + 3 = 5, farming gas 4 + 1 = 5 (all of aerodrome's: it has one airdrop), capital 0.1
     assert (aero["claim_gas_usd"], aero["farming_gas_usd"], aero["gas_usd"]) == (5.0, 5.0, 10.0)
-    assert (aero["cost_usd"], aero["net_usd"], aero["roi_after_gas"]) == pytest.approx((10.1, 53.9, 5.4))
+    assert (aero["cost_usd"], aero["net_usd"], aero["roi_after_gas"]) == pytest.approx((10.1, 57.9, 5.8))
     qs = out["qs-s1"]
     assert (qs["claim_gas_usd"], qs["farming_gas_usd"]) == pytest.approx((0.02, 0.02))
 
@@ -180,12 +189,18 @@ def test_roi_by_airdrop_splits_farming_costs_between_a_protocols_airdrops():
             ),
         ]
     )
-    track = airdrop_tracking(pl.concat([cases.CLAIM_OUTCOMES, extra]), cases.LATEST_PRICES)
+    # AERO2 has no price yet: the view values the 5 held at their claim-time price, 10 (test_warehouse checks it)
+    returns = pl.DataFrame(
+        [("aero-s2", "aerodrome", "base", "AERO2", 5.0, 10.0, 0.0, 0.0, 5.0, 2.0, 10.0)],
+        schema=cases.AIRDROP_RETURNS.schema,
+        orient="row",
+    )
+    track = airdrop_tracking(pl.concat([cases.CLAIM_OUTCOMES, extra]), pl.concat([cases.AIRDROP_RETURNS, returns]))
     out = by(roi_by_airdrop(gas, track, capital()), "airdrop")
     s1, s2 = out["aero-s1"], out["aero-s2"]
     assert (s1["claim_gas_usd"], s1["farming_gas_usd"], s1["opportunity_cost_usd"]) == pytest.approx((5.0, 2.5, 0.05))
-    # aero-s2: cost 1 + 2.5 + 0.05 = 3.55; no price for AERO2, so now = at claim = 10: net 10 - 3.55 = 6.45
-    assert (s2["cost_usd"], s2["unrealized_usd"], s2["net_usd"]) == pytest.approx((3.55, 0.0, 6.45))
+    # aero-s2: cost 1 + 2.5 + 0.05 = 3.55; no price for AERO2, so the 5 held are worth their claim-time 10: net 6.45
+    assert (s2["cost_usd"], s2["unrealized_usd"], s2["net_usd"]) == pytest.approx((3.55, 10.0, 6.45))
     # and the protocol as a whole still carries every cost once: 5 + 5 + 1 = 11 of gas
     protocol = by(roi_by_protocol(gas, track, capital()), "protocol")["aerodrome"]
     assert protocol["gas_usd"] == pytest.approx(s1["gas_usd"] + s2["gas_usd"]) == pytest.approx(11.0)
@@ -201,7 +216,7 @@ def test_no_costs_gives_no_roi_rather_than_a_division_by_zero():
 
 def test_worst_performers_lowest_roi_after_gas_first():
     roi = roi_by_protocol(cases.GAS_COSTS_DAILY, tracking(), capital())
-    # morpho and uniswap both -100 %: the larger loss (uniswap, -8.3) first
+    # morpho and uniswap both -100 %: the larger loss (uniswap, -10.36) first
     assert worst(roi, 3)["protocol"].to_list() == ["uniswap", "morpho", "aerodrome"]
 
 

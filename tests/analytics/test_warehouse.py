@@ -54,7 +54,7 @@ def test_read_view_refuses_tables_and_names_missing_views(duckdb_url):
 def results(url: str) -> dict[str, pl.DataFrame]:
     """Every analytics result over one warehouse."""
     with open_views(url) as views:
-        tracking = airdrop_tracking(views["claim_outcomes"], views["latest_prices"])
+        tracking = airdrop_tracking(views["claim_outcomes"], views["airdrop_returns"])
         capital = capital_locked(views["capital_flows"], cases.AS_OF, annual_rate=cases.RATE)
         values = portfolio_value(views["portfolio_value_daily"])
         data = compute(views, opportunity_rate=cases.RATE, as_of=cases.AS_OF)
@@ -77,7 +77,47 @@ def test_same_results_on_duckdb_and_postgres(duckdb_url, postgres_url):
         assert_frame_equal(duck[name], pg[name], check_exact=False, rel_tol=1e-12)
     assert_frame_equal(duck["roi_protocol"], hand.roi_protocol, check_exact=False, rel_tol=1e-12)
     assert_frame_equal(duck["advice"], hand.advice)
-    # the numbers worked out in cases.py: aerodrome's ROI 53.9 / 10.1; portfolio TWR 2810 / 2500 - 1
+    # the numbers worked out in cases.py: aerodrome's ROI 57.9 / 10.1; portfolio TWR 2810 / 2500 - 1
     aero = duck["roi_protocol"].filter(pl.col("protocol") == "aerodrome").row(0, named=True)
-    assert aero["roi"] == pytest.approx(53.9 / 10.1)
+    assert aero["roi"] == pytest.approx(57.9 / 10.1)
     assert duck["returns"]["twr"].item() == pytest.approx(0.124)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+def test_returns_without_a_price_and_sales_beyond_the_claimed_amount(dialect, request, tmp_path):
+    """A token never priced is worth its claim-time price; selling more than was claimed realizes only the claim."""
+    from airdrops.collectors.warehouse import connect, migrate
+
+    url = (
+        f"duckdb:///{tmp_path / 'w.duckdb'}"
+        if dialect == "duckdb"
+        else request.getfixturevalue("postgres_server").create_database()
+    )
+    migrate(url)
+    claim = (
+        "INSERT INTO claims (event_id, ts, bot_id, chain, protocol, airdrop, wallet, outcome, amount, token, value_usd)"
+    )
+    sale = (
+        "INSERT INTO transactions (event_id, ts, bot_id, chain, protocol, action, wallet, outcome, amount, token, "
+        "amount_in, token_in)"
+    )
+    with connect(url) as conn:
+        # NEW: 100 claimed for 200 (2 each), never priced, 30 held; OLD: 10 claimed, 25 sold (15 bought) at 4
+        conn.execute(
+            f"{claim} VALUES ('c1', '2024-03-01', 'b', 'base', 'p', 'new-s1', 'w', 'success', 100, 'NEW', 200)"
+        )
+        conn.execute(
+            f"{sale} VALUES ('t1', '2024-03-02', 'b', 'base', 'dex', 'swap', 'w', 'success', 140, 'USDC', 70, 'NEW')"
+        )
+        conn.execute(f"{claim} VALUES ('c2', '2024-03-01', 'b', 'base', 'p', 'old-s1', 'w', 'success', 10, 'OLD', 30)")
+        conn.execute("INSERT INTO prices VALUES ('p1', '2024-03-01', 'b', 'OLD', 4, 'file')")
+        conn.execute(
+            f"{sale} VALUES ('t2', '2024-03-02', 'b', 'base', 'dex', 'swap', 'w', 'success', 100, 'USDC', 25, 'OLD')"
+        )
+        rows = conn.execute(
+            "SELECT airdrop, amount_sold, realized_usd, amount_held, unrealized_usd FROM airdrop_returns ORDER BY 1"
+        )
+    assert [tuple(float(v) for v in r[1:]) for r in rows] == [
+        (70.0, 140.0, 30.0, 60.0),  # new-s1: 70 sold at the claim-time 2 = 140; 30 held at 2 = 60
+        (10.0, 40.0, 0.0, 0.0),  # old-s1: 25 sold at 4 = 100, of which the 10 claimed: 40
+    ]

@@ -88,6 +88,13 @@ def test_events_add_up_to_the_summary(ten_days) -> None:
     value = sum(Decimal(r["value_usd"]) for r in claims if r["outcome"] == "success")
     assert float(value) == pytest.approx(summary.claimed_value_usd, abs=0.01)
     assert sum(1 for r in records if r["type"] == "risk_breach") == summary.risk_breaches
+    # the pools' and the bridge's fees are costs besides gas, and every swap says what it gave
+    protocol_fees = sum(Decimal(r["protocol_fee_usd"]) for r in txs if "protocol_fee_usd" in r)
+    assert summary.fees_usd > 0 and float(protocol_fees) == pytest.approx(summary.fees_usd, abs=0.01)
+    swaps = [r for r in txs if r["action"] == "swap" and r["outcome"] == "success"]
+    assert swaps and all(r["token_in"] != r["token"] and Decimal(r["amount_in"]) > 0 for r in swaps)
+    bridges = [r for r in txs if r["action"] == "bridge" and r["outcome"] == "success"]
+    assert bridges and all(Decimal(r["protocol_fee"]) > 0 for r in bridges)
 
 
 def test_plausible_totals(ten_days, capmetrics: CapturedMetrics) -> None:

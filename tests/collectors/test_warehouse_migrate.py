@@ -19,7 +19,7 @@ VIEWS = {
     # 0004, for airdrops.analytics
     "claim_outcomes", "latest_prices", "gas_costs_daily", "capital_flows", "risk_breach_events",
     # 0008: claims in the vocabulary's taxonomy, costs per wallet
-    "claim_attempts", "costs_by_wallet",
+    "claim_attempts", "costs_by_wallet", "airdrop_returns",
 }  # fmt: skip
 TABLES = {
     "schema_migrations", "events_raw", "transactions", "claims", "allocations", "risk_breaches",

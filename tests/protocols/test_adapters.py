@@ -54,6 +54,22 @@ def test_swap_follows_the_constant_product_formula(world: World) -> None:
     assert world.stable.functions.balanceOf(wallet.address).call() == stable_before - amount_in
     assert pool.reserve0().call() * pool.reserve1().call() >= reserve_in * reserve_out
     assert_mined_fee(outcome, world)
+    # what the wallet gave, and the 0.3 % the pool kept of it: 0.75 USDC
+    assert (outcome.amount_in, outcome.token_in) == (Decimal(250), "USDC")
+    assert (outcome.protocol_fee, outcome.protocol_fee_token) == (Decimal("0.75"), "USDC")
+
+
+def test_fees_reach_the_metrics_and_the_event_valued_in_usd(
+    world: World, capmetrics: CapturedMetrics, capevents: CapturedEvents
+) -> None:
+    wallet = world.wallets[SWAPPER]
+    swap = SwapAdapter(world, native_usd=Decimal(3000), token_usd={"USDC": Decimal(1)}.get)
+    outcome = swap.execute(wallet, Decimal(100))
+    assert outcome.protocol_fee == Decimal("0.3")
+    (event,) = capevents.of_type("transaction")
+    assert (event["protocol_fee"], event["protocol_fee_token"], event["protocol_fee_usd"]) == ("0.3", "USDC", "0.3")
+    assert (event["amount_in"], event["token_in"]) == ("100", "USDC")
+    assert capmetrics.value("airdrops.protocol.fees", protocol="swap_pool", action="swap") == pytest.approx(0.3)
 
 
 def test_lend_deposit_mints_shares_that_earn_the_index(world: World) -> None:
@@ -77,13 +93,15 @@ def test_bridge_lock_emits_the_event(world: World) -> None:
 
     outcome = BridgeAdapter(world, dest_chain_id=10).execute(wallet, Decimal(75))
 
-    assert outcome.success and outcome.amount == Decimal(75)
+    # the escrow keeps 6 bps of the 75 USDC sent: 0.045 USDC; 74.955 goes across
+    assert outcome.success and outcome.amount == Decimal("74.955")
+    assert (outcome.protocol_fee, outcome.protocol_fee_token) == (Decimal("0.045"), "USDC")
     receipt = world.w3.eth.get_transaction_receipt(outcome.tx_hash)
     (event,) = world.escrow.events.Locked().process_receipt(receipt, errors=DISCARD)
     assert event["args"]["sender"] == wallet.address
     assert event["args"]["token"] == world.stable.address
     assert event["args"]["dest_chain_id"] == 10
-    assert event["args"]["amount"] == 75 * 10**6
+    assert (event["args"]["amount"], event["args"]["fee"]) == (74_955_000, 45_000)
     assert world.stable.functions.balanceOf(world.escrow.address).call() == escrow_before + 75 * 10**6
 
 

@@ -46,14 +46,14 @@ def success_rate(rates: pl.DataFrame, by: Sequence[str] = ("protocol",), period:
     return out.sort(keys) if keys else out
 
 
-def airdrop_tracking(outcomes: pl.DataFrame, latest_prices: pl.DataFrame) -> pl.DataFrame:
-    """Per airdrop: wallets, claims attempted / succeeded / failed / counted, amounts, value at claim time and now.
+def airdrop_tracking(outcomes: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame:
+    """Per airdrop: wallets, claims attempted / succeeded / failed / counted, amounts and what they are worth.
 
-    `outcomes` has the columns of `claim_outcomes`, `latest_prices` those of `latest_prices`.
-    A wallet is eligible unless one of its claims failed for a reason that makes it ineligible
-    (the row's `ineligible`) and none succeeded. `success_rate = claims_succeeded / claims_counted`.
-    `value_now_usd` is the claimed amount of each token times its latest price; a token without
-    any price keeps its claim-time value.
+    `outcomes` has the columns of `claim_outcomes`, `returns` those of `airdrop_returns` (realized:
+    claimed tokens sold or bridged out, at the price of that moment; unrealized: those still held,
+    at the latest price). A wallet is eligible unless one of its claims failed for a reason that
+    makes it ineligible (the row's `ineligible`) and none succeeded.
+    `success_rate = claims_succeeded / claims_counted`; `value_now_usd = realized_usd + unrealized_usd`.
     """
     success = pl.col("outcome") == "success"
     per_wallet = outcomes.group_by([*AIRDROP_KEY, "wallet"]).agg(
@@ -65,20 +65,12 @@ def airdrop_tracking(outcomes: pl.DataFrame, latest_prices: pl.DataFrame) -> pl.
         eligible_wallets=(~(pl.col("ineligible") & ~pl.col("claimed"))).sum().cast(pl.Int64),
         wallets_claimed=pl.col("claimed").sum().cast(pl.Int64),
     )
-    prices = latest_prices.select("token", price_now_usd="price_usd")
-    claimed = (
-        outcomes.filter(success)
-        .join(prices, on="token", how="left")
-        .with_columns(
-            now=pl.coalesce(pl.col("amount").fill_null(0) * pl.col("price_now_usd"), pl.col("value_usd").fill_null(0))
-        )
-        .group_by(AIRDROP_KEY)
-        .agg(
-            token=pl.col("token").drop_nulls().unique().sort().str.join(","),
-            amount_claimed=pl.col("amount").sum(),
-            value_at_claim_usd=pl.col("value_usd").sum(),
-            value_now_usd=pl.col("now").sum(),
-        )
+    claimed = returns.group_by(AIRDROP_KEY).agg(
+        token=pl.col("token").drop_nulls().unique().sort().str.join(","),
+        amount_claimed=pl.col("amount_claimed").sum(),
+        value_at_claim_usd=pl.col("value_at_claim_usd").sum(),
+        realized_usd=pl.col("realized_usd").sum(),
+        unrealized_usd=pl.col("unrealized_usd").sum(),
     )
     counts = outcomes.group_by(AIRDROP_KEY).agg(
         chains=pl.col("chain").drop_nulls().unique().sort().str.join(","),
@@ -98,8 +90,10 @@ def airdrop_tracking(outcomes: pl.DataFrame, latest_prices: pl.DataFrame) -> pl.
             claims_counted=pl.col("claims_attempted") - pl.col("claims_expected"),
             amount_claimed=pl.col("amount_claimed").fill_null(0.0),
             value_at_claim_usd=pl.col("value_at_claim_usd").fill_null(0.0),
-            value_now_usd=pl.col("value_now_usd").fill_null(0.0),
+            realized_usd=pl.col("realized_usd").fill_null(0.0),
+            unrealized_usd=pl.col("unrealized_usd").fill_null(0.0),
         )
+        .with_columns(value_now_usd=pl.col("realized_usd") + pl.col("unrealized_usd"))
         .with_columns(success_rate=_ratio("claims_succeeded", "claims_counted"))
     )
     columns = [
@@ -118,6 +112,8 @@ def airdrop_tracking(outcomes: pl.DataFrame, latest_prices: pl.DataFrame) -> pl.
         "top_failure_reason",
         "amount_claimed",
         "value_at_claim_usd",
+        "realized_usd",
+        "unrealized_usd",
         "value_now_usd",
         "first_day",
         "last_day",

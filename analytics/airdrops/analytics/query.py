@@ -6,7 +6,7 @@ not. Money and amounts (numeric(38,18) in the warehouse) arrive as Float64: anal
 ratios and rounded sums, not ledger balances.
 
     >>> sorted(VIEWS)[:3]
-    ['capital_flows', 'claim_outcomes', 'claim_success_rate']
+    ['airdrop_returns', 'capital_flows', 'claim_outcomes']
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ VIEWS: dict[str, Schema] = {
         "claimed_value_usd": _MONEY,
         "tx_count": _INT,
         "claims_succeeded": _INT,
+        "realized_usd": _MONEY,
+        "unrealized_usd": _MONEY,
         "net_usd": _MONEY,
         "roi": pl.Float64,
     },
@@ -58,8 +60,23 @@ VIEWS: dict[str, Schema] = {
         "claimed_value_usd": _MONEY,
         "claims_attempted": _INT,
         "claims_succeeded": _INT,
+        "realized_usd": _MONEY,
+        "unrealized_usd": _MONEY,
         "net_usd": _MONEY,
         "roi": pl.Float64,
+    },
+    "airdrop_returns": {
+        "airdrop": _TEXT,
+        "protocol": _TEXT,
+        "chain": _TEXT,
+        "token": _TEXT,
+        "amount_claimed": _MONEY,
+        "value_at_claim_usd": _MONEY,
+        "amount_sold": _MONEY,
+        "realized_usd": _MONEY,
+        "amount_held": _MONEY,
+        "price_now_usd": _MONEY,
+        "unrealized_usd": _MONEY,
     },
     "portfolio_value_daily": {"day": pl.Date, "bot_id": _TEXT, "value_usd": _MONEY},
     "claim_outcomes": {

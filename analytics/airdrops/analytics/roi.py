@@ -2,10 +2,11 @@
 
 Costs: gas (`fee_usd` at the time of each transaction and claim, and `fee_native` per chain), fees
 paid to protocols besides gas (`fees_usd`: swap, bridge and claim fees), and the opportunity cost of
-capital locked in the protocol at `annual_rate`. Returns: airdrop value realized at claim time, and
-unrealized since (latest price against the claim-time value). Inputs are view-shaped frames
-(`gas_costs_daily`, `capital_flows`) and the output of `airdrop_tracking`. ROI as a ratio is null
-(n/a) over a cost too small to mean anything (`roi_ratio`, the vocabulary's thresholds).
+capital locked in the protocol at `annual_rate`. Returns: realized (claimed tokens sold or bridged
+out, at the price of that moment) and unrealized (claimed tokens still held, at the latest price), as
+the `airdrop_returns` view values them. Inputs are view-shaped frames (`gas_costs_daily`,
+`capital_flows`) and the output of `airdrop_tracking`. Net USD first; ROI as a ratio is null (n/a)
+over a cost too small to mean anything (`roi_ratio`, the vocabulary's thresholds).
 """
 
 from __future__ import annotations
@@ -98,15 +99,11 @@ def roi_ratio(net: pl.Expr, cost: pl.Expr, gross: pl.Expr) -> pl.Expr:
 
 
 def _pnl(frame: pl.DataFrame) -> pl.DataFrame:
-    """Cost, return and PnL columns from gas_usd, fees_usd, opportunity_cost_usd and the claim values."""
+    """Cost, return and PnL columns from gas_usd, fees_usd, opportunity_cost_usd and the realized/unrealized values."""
     cost = pl.col("gas_usd") + pl.col("fees_usd") + pl.col("opportunity_cost_usd")
     gas_and_fees = pl.col("gas_usd") + pl.col("fees_usd")
     return (
-        frame.with_columns(
-            cost_usd=cost,
-            realized_usd=pl.col("value_at_claim_usd"),
-            unrealized_usd=pl.col("value_now_usd") - pl.col("value_at_claim_usd"),
-        )
+        frame.with_columns(cost_usd=cost, value_now_usd=pl.col("realized_usd") + pl.col("unrealized_usd"))
         .with_columns(
             net_after_gas_usd=pl.col("value_now_usd") - gas_and_fees,
             realized_pnl_usd=pl.col("realized_usd") - pl.col("cost_usd"),
@@ -125,8 +122,10 @@ RESULT_COLUMNS = [
     "fees_usd",
     "opportunity_cost_usd",
     "cost_usd",
+    "value_at_claim_usd",
     "realized_usd",
     "unrealized_usd",
+    "value_now_usd",
     "realized_pnl_usd",
     "unrealized_pnl_usd",
     "net_after_gas_usd",
@@ -156,7 +155,8 @@ def roi_by_protocol(gas: pl.DataFrame, tracking: pl.DataFrame, capital: pl.DataF
         airdrops=pl.col("airdrop").n_unique().cast(pl.Int64),
         claims_succeeded=pl.col("claims_succeeded").sum().cast(pl.Int64),
         value_at_claim_usd=pl.col("value_at_claim_usd").sum(),
-        value_now_usd=pl.col("value_now_usd").sum(),
+        realized_usd=pl.col("realized_usd").sum(),
+        unrealized_usd=pl.col("unrealized_usd").sum(),
     )
     keys = pl.concat([f.select("protocol") for f in (spent, earned, capital)]).unique()
     frame = (
@@ -166,7 +166,15 @@ def roi_by_protocol(gas: pl.DataFrame, tracking: pl.DataFrame, capital: pl.DataF
     )
     frame = _fill(
         frame,
-        ["gas_usd", "fees_usd", "value_at_claim_usd", "value_now_usd", "capital_locked_usd", "opportunity_cost_usd"],
+        [
+            "gas_usd",
+            "fees_usd",
+            "value_at_claim_usd",
+            "realized_usd",
+            "unrealized_usd",
+            "capital_locked_usd",
+            "opportunity_cost_usd",
+        ],
     ).with_columns(
         pl.col("tx_count", "airdrops", "claims_succeeded").fill_null(0),
         chains=pl.col("chains").fill_null(""),
@@ -197,7 +205,13 @@ def roi_by_airdrop(gas: pl.DataFrame, tracking: pl.DataFrame, capital: pl.DataFr
     ).pipe(_fill, ["farming_gas_usd", "farming_fees_usd", "opportunity_cost_usd"])
     frame = (
         tracking.select(
-            *AIRDROP_KEY, "chains", "claims_attempted", "claims_succeeded", "value_at_claim_usd", "value_now_usd"
+            *AIRDROP_KEY,
+            "chains",
+            "claims_attempted",
+            "claims_succeeded",
+            "value_at_claim_usd",
+            "realized_usd",
+            "unrealized_usd",
         )
         .with_columns(share=1.0 / pl.len().over("protocol"))
         .join(claim_gas, on=AIRDROP_KEY, how="left")

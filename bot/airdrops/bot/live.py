@@ -91,15 +91,23 @@ class LiveBot:
         self.rng = random.Random(config.seed)
         self.risk = RiskManager(config.limits)
         self.allocator = Allocator(config.limits, reserve_ratio=0.2, drift_threshold=0.1)
-        self.swap = SwapAdapter(world, native_usd=ETH_USD)
-        self.lend = LendAdapter(world, native_usd=ETH_USD)
-        self.bridge = BridgeAdapter(world, native_usd=ETH_USD)
-        self.claim = ClaimAdapter(world, native_usd=ETH_USD, token_usd=self.air_price)
+        self.swap = SwapAdapter(world, native_usd=ETH_USD, token_usd=self.token_usd)
+        self.lend = LendAdapter(world, native_usd=ETH_USD, token_usd=self.token_usd)
+        self.bridge = BridgeAdapter(world, native_usd=ETH_USD, token_usd=self.token_usd)
+        self.claim = ClaimAdapter(world, native_usd=ETH_USD, token_usd=self.token_usd, airdrop_token_usd=self.air_price)
         self.farm_adapters: list[ChainAdapter] = [self.swap, self.lend, self.bridge]
+        # Every counter a total is read from starts at 0 before the first scrape (see declare_protocol).
+        for adapter in self.farm_adapters:
+            monitoring.declare_protocol(adapter.chain, adapter.name, (str(adapter.action),))
+        monitoring.declare_airdrop(self.claim.chain, self.claim.name, self.claim.airdrop)
         self._farm_cycle = itertools.cycle([(w, a) for w in world.wallets for a in self.farm_adapters])
         self._claim_cycle = itertools.cycle(world.wallets)
 
     # --- prices and positions -------------------------------------------------------------
+
+    def token_usd(self, symbol: str) -> Decimal | None:
+        """USD price of a token the bot holds: the stablecoin at par, AIR from the pool, ETH by config."""
+        return {"USDC": lambda: Decimal(1), "AIR": self.air_price, "ETH": lambda: ETH_USD}.get(symbol, lambda: None)()
 
     def air_price(self) -> Decimal:
         """USDC per airdrop token, from the pool's reserves."""

@@ -103,6 +103,8 @@ def _simulate(days: int, wallets: int, seed: int, events_dir: str, bot_id: str |
         ("claims", ", ".join(f"{k} {v}" for k, v in sorted(result.claims.items()))),
         ("claimed value (USD)", f"{result.claimed_value_usd:,.2f}"),
         ("gas (USD)", f"{result.gas_usd:,.2f}"),
+        ("swap and bridge fees (USD)", f"{result.fees_usd:,.2f}"),
+        ("airdrop tokens sold (USD)", f"{result.sold_usd:,.2f}"),
         ("portfolio (USD)", f"{result.initial_portfolio_usd:,.2f} -> {result.final_portfolio_usd:,.2f}"),
         ("events written", f"{result.events:,}"),
     ):

@@ -20,6 +20,7 @@ warehouse_app = typer.Typer(
     help="The warehouse: PostgreSQL, or an embedded DuckDB file by default.", no_args_is_help=True
 )
 etl_app = typer.Typer(help="The ETL: Prometheus and the bots' event logs into the warehouse.", no_args_is_help=True)
+prices_app = typer.Typer(help="Prices for real tokens, from files you supply (no network calls).", no_args_is_help=True)
 console = Console()
 
 WAREHOUSE_HELP = "postgresql://... or duckdb:///path (default: $WAREHOUSE_URL, else ./airdrops.duckdb)."
@@ -43,6 +44,28 @@ def migrate(warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE
     url = _url(warehouse)
     applied = apply(url)
     console.print(f"{url.redacted}: " + (f"applied {', '.join(map(str, applied))}" if applied else "up to date"))
+
+
+@prices_app.command("import")
+def import_prices(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV file: ts,token,price_usd[,source]."),
+    warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP),
+    source: str = typer.Option(None, help="Where the prices come from (default: the file's name)."),
+) -> None:
+    """Import a price file (docs/analytics.md, "Prices"): refused whole, with every bad row named, if one is bad."""
+    from airdrops.collectors.errors import EtlError
+    from airdrops.collectors.prices import PriceFileError, import_prices as load
+
+    url = _url(warehouse)
+    try:
+        result = load(url, path, source)
+    except (PriceFileError, EtlError) as exc:
+        console.print(f"[bold red]not imported[/]: {exc}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"{result.rows} prices from {path.name} into {url.redacted} (stream {result.stream}): "
+        f"{result.loaded} new, {result.duplicates} already there"
+    )
 
 
 @etl_app.command("run")

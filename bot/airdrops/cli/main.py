@@ -102,6 +102,7 @@ def _register_bot() -> None:
 
     app.add_typer(etl_cmd.warehouse_app, name="warehouse")
     app.add_typer(etl_cmd.etl_app, name="etl")
+    app.add_typer(etl_cmd.prices_app, name="prices")
     app.command("report")(etl_cmd.report)
 
     app.add_typer(bot_cmd.bot_app, name="bot")

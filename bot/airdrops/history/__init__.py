@@ -48,6 +48,8 @@ class SimulationSummary:
     claimed_value_usd: float
     gas_used: int
     gas_usd: float
+    fees_usd: float
+    sold_usd: float
     initial_portfolio_usd: float
     final_portfolio_usd: float
     #: Events the simulation wrote through the SDK.
@@ -99,6 +101,8 @@ def simulate(
         claimed_value_usd=round(s.claimed_usd, 2),
         gas_used=s.gas_used,
         gas_usd=round(s.gas_usd, 2),
+        fees_usd=round(s.fees_usd, 2),
+        sold_usd=round(s.sold_usd, 2),
         initial_portfolio_usd=round(sim.initial_value, 2),
         final_portfolio_usd=round(sim.portfolio_value(), 2),
         events=s.events + sim.risk.breaches,

@@ -34,6 +34,19 @@ class Receipt:
     fee_usd: float
 
 
+@dataclass(frozen=True)
+class Trade:
+    """What a mined swap or bridge does besides gas: what it gives back, takes and keeps as a fee."""
+
+    amount: float
+    token: str
+    amount_in: float | None = None
+    token_in: str | None = None
+    fee: float = 0.0
+    fee_token: str | None = None
+    fee_usd: float = 0.0
+
+
 class SimChain:
     """Sends transactions on the simulated chains: no node, same telemetry as the live bot."""
 
@@ -53,9 +66,20 @@ class SimChain:
         return self._clock.utcnow()
 
     def send(
-        self, wallet: Wallet, protocol: str, action: str, amount: float, token: str, chain: str | None = None
+        self,
+        wallet: Wallet,
+        protocol: str,
+        action: str,
+        amount: float,
+        token: str,
+        chain: str | None = None,
+        trade: Trade | None = None,
     ) -> Receipt:
-        """One transaction; returns what the receipt said. Gas is paid from the wallet's native coin."""
+        """One transaction; returns what the receipt said. Gas is paid from the wallet's native coin.
+
+        `trade`, for a swap or a bridge, is what the transaction does once mined (output, input and the
+        protocol's fee), reported instead of `amount` and `token` when it succeeds.
+        """
         spec = self._world.protocols[protocol]
         chain = chain or spec.chain
         gas_used, price_wei, fee = self._gas(chain, spec.gas[action])
@@ -72,6 +96,7 @@ class SimChain:
         tx_hash = self._hash() if mined else None
         self._clock.sleep(self._world.chains[chain].block_time if mined else _RPC_TIMEOUT)
         fee_usd = self._pay(wallet, chain, fee) if mined else 0.0
+        done = trade if trade is not None and error is None else None
         with monitoring.track_tx(chain, protocol, action, wallet.address, ts=self.now_dt()) as tx:
             tx.set_result(
                 success=error is None,
@@ -79,11 +104,14 @@ class SimChain:
                 gas_used=gas_used if mined else None,
                 gas_price_wei=price_wei if mined else None,
                 native_usd=dec(self._market.native_price(chain)) if mined else None,
-                amount=dec(amount),
-                token=token,
+                amount=dec(done.amount if done else amount),
+                token=done.token if done else token,
                 error=error,
+                **(_trade_fields(done) if done else {}),
             )
         self._count(action, error, gas_used if mined else 0, fee_usd)
+        if done:
+            self._stats.fees_usd += done.fee_usd
         return Receipt(error is None, error, fee_usd)
 
     def claim(self, wallet: Wallet, airdrop: AirdropSpec, entitled: float, congestion: float = 0.0) -> str:
@@ -169,3 +197,13 @@ class SimChain:
         self._stats.gas_used += gas_used
         self._stats.gas_usd += fee_usd
         self._stats.events += 1
+
+
+def _trade_fields(trade: Trade) -> dict[str, object]:
+    return {
+        "amount_in": dec(trade.amount_in) if trade.amount_in is not None else None,
+        "token_in": trade.token_in,
+        "protocol_fee": dec(trade.fee) if trade.fee_token else None,
+        "protocol_fee_token": trade.fee_token,
+        "protocol_fee_usd": dec(trade.fee_usd) if trade.fee_token else None,
+    }

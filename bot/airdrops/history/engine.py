@@ -7,7 +7,7 @@ from datetime import datetime
 
 from airdrops import monitoring
 from airdrops.capital_allocation import Allocator, Move, Opportunity
-from airdrops.history.chain import SimChain, dec
+from airdrops.history.chain import SimChain, Trade, dec
 from airdrops.history.market import HOUR, Market
 from airdrops.history.state import Stats, Wallet
 from airdrops.history.world import AirdropSpec, World, default_world
@@ -26,6 +26,10 @@ SWAP_FEE = 0.003
 OPENING_CONGESTION = 0.15
 #: Hours after a kill-switch trip before the simulated operator resets it.
 OPERATOR_RESET_HOURS = 24
+#: Chance per farming round that a wallet holding a listed airdrop token sells part of it ...
+SELL_CHANCE = 0.08
+#: ... and the share of its holding it sells.
+SELL_SHARE = 0.5
 
 
 class PriceFeedError(RuntimeError):
@@ -193,6 +197,8 @@ class Simulation:
         farmable = [p for p in sorted(self.world.protocols.values(), key=lambda p: p.name) if p.kind != "lend"]
         weights = [1.0 if p.airdrop is None else 2.0 for p in farmable]
         for w in self.wallets:
+            if w.tokens and self._farm.random() < SELL_CHANCE:
+                self._sell_airdrop_tokens(w)
             if self._farm.random() >= ACTIONS_PER_DAY / 24:
                 continue
             spec = self._farm.choices(farmable, weights)[0]
@@ -213,15 +219,35 @@ class Simulation:
         if not self._allowed("swap", protocol, w, usd, chain):
             return
         amount, token = (usd, "USDC") if buy else (usd / price, native)
-        if self.chain.send(w, protocol, "swap", amount, token).success:
-            kept = 1 - SWAP_FEE - self._farm.uniform(0, 0.002)
+        kept = 1 - SWAP_FEE - self._farm.uniform(0, 0.002)  # the pool's fee, then slippage
+        out, out_token = (usd * kept / price, native) if buy else (usd * kept, "USDC")
+        fee = Trade(out, out_token, amount, token, amount * SWAP_FEE, token, usd * SWAP_FEE)
+        if self.chain.send(w, protocol, "swap", amount, token, trade=fee).success:
             if buy:
                 w.cash[chain] -= usd
-                w.native[chain] += usd * kept / price
+                w.native[chain] += out
             else:
                 w.native[chain] -= usd / price
-                w.cash[chain] += usd * kept
+                w.cash[chain] += out
             self._interact(w, protocol)
+
+    def _sell_airdrop_tokens(self, w: Wallet) -> None:
+        """Sell part of a claimed airdrop token for USDC on a swap protocol of its chain (realized value)."""
+        token = self._farm.choice(sorted(w.tokens))
+        chain, held = w.tokens[token]
+        price = self.market.prices.get(token)
+        venues = sorted(p.name for p in self.world.protocols.values() if p.kind == "swap" and p.chain == chain)
+        if not price or not venues or held <= 0:
+            return
+        amount = round(held * SELL_SHARE, 6)
+        usd = amount * price
+        if amount <= 0 or not self._allowed("swap", venues[0], w, usd, chain):
+            return
+        trade = Trade(usd * (1 - SWAP_FEE), "USDC", amount, token, amount * SWAP_FEE, token, usd * SWAP_FEE)
+        if self.chain.send(w, venues[0], "swap", amount, token, trade=trade).success:
+            w.tokens[token] = (chain, held - amount)
+            w.cash[chain] += trade.amount
+            self.stats.sold_usd += usd
 
     def _bridge_somewhere(self, w: Wallet) -> None:
         src = max(sorted(w.cash), key=lambda c: w.cash[c])
@@ -233,10 +259,12 @@ class Simulation:
     def _bridge(self, w: Wallet, src: str, dst: str, amount: float) -> bool:
         if not self._allowed("bridge", "stargate", w, amount, src):
             return False
-        ok = self.chain.send(w, "stargate", "bridge", amount, "USDC", chain=src).success
+        fee = amount * BRIDGE_FEE
+        trade = Trade(amount - fee, "USDC", None, None, fee, "USDC", fee)
+        ok = self.chain.send(w, "stargate", "bridge", amount, "USDC", chain=src, trade=trade).success
         if ok:
             w.cash[src] -= amount
-            w.cash[dst] += amount * (1 - BRIDGE_FEE)
+            w.cash[dst] += amount - fee
             self._interact(w, "stargate")
         return ok
 

@@ -50,6 +50,10 @@ class Stats:
     claimed_usd: float = 0.0
     gas_used: int = 0
     gas_usd: float = 0.0
+    #: Swap and bridge fees the protocols kept, USD at the time.
+    fees_usd: float = 0.0
+    #: Airdrop tokens sold, USD at the price of the moment.
+    sold_usd: float = 0.0
     refused: Counter[str] = field(default_factory=Counter)  # by risk rule
     events: int = 0
     rebalances: int = 0

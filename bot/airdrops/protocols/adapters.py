@@ -57,6 +57,19 @@ class _Call:
     fn: Any  # a bound web3 ContractFunction
     token: str  # symbol of what the action moves
     decimals: int
+    #: What the wallet gives (a swap's input, a bridge's transfer): symbol and decimals, when it is a token.
+    token_in: str | None = None
+    decimals_in: int = 0
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """What a successful transaction's events say, in base units."""
+
+    moved: int
+    amount_in: int | None = None
+    #: Kept by the protocol besides gas, in units of the call's `token_in`.
+    fee: int = 0
 
 
 def _to_units(amount: Decimal, decimals: int) -> int:
@@ -74,7 +87,8 @@ class ChainAdapter(ProtocolAdapter):
 
     A call that simulation says will revert is still sent, with `fallback_gas`, so the
     failure happens on chain and costs what it costs a real bot. `native_usd`, if given,
-    is passed to telemetry to price the fee.
+    is passed to telemetry to price the gas; `token_usd(symbol)`, if given, prices the fee a
+    protocol keeps (read from its event).
     """
 
     fallback_gas = 300_000
@@ -88,6 +102,7 @@ class ChainAdapter(ProtocolAdapter):
         name: str | None = None,
         chain: str | None = None,
         native_usd: Decimal | None = None,
+        token_usd: Callable[[str], Decimal | None] | None = None,
     ) -> None:
         self.world = world
         self.w3 = world.w3
@@ -95,6 +110,7 @@ class ChainAdapter(ProtocolAdapter):
             self.name = name
         self.chain = chain or world.chain
         self.native_usd = native_usd
+        self.token_usd = token_usd
 
     def execute(self, wallet: LocalAccount, amount: Decimal) -> TxOutcome:
         with track_tx(chain=self.chain, protocol=self.name, action=str(self.action), wallet=wallet.address) as t:
@@ -109,16 +125,29 @@ class ChainAdapter(ProtocolAdapter):
                 token=outcome.token,
                 success=outcome.success,
                 error=outcome.error,
+                **self._fee_fields(outcome),
             )
         return outcome
+
+    def _fee_fields(self, outcome: TxOutcome) -> dict[str, Any]:
+        """The swap input and the protocol fee for telemetry, the fee valued with `token_usd`."""
+        fee, token = outcome.protocol_fee, outcome.protocol_fee_token
+        price = self.token_usd(token) if fee is not None and token is not None and self.token_usd else None
+        return {
+            "amount_in": outcome.amount_in,
+            "token_in": outcome.token_in if outcome.amount_in is not None else None,
+            "protocol_fee": fee,
+            "protocol_fee_token": token if fee is not None else None,
+            "protocol_fee_usd": fee * price if fee is not None and price is not None else None,
+        }
 
     @abstractmethod
     def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
         """The contract call for this action."""
 
     @abstractmethod
-    def _moved(self, receipt: TxReceipt) -> int:
-        """Base units the successful transaction moved for the wallet, from its events."""
+    def _settle(self, receipt: TxReceipt) -> _Settled:
+        """What the successful transaction moved for the wallet (and took, and kept), from its events."""
 
     def _execute(self, wallet: LocalAccount, amount: Decimal) -> TxOutcome:
         call = self._prepare(wallet, amount)
@@ -152,16 +181,21 @@ class ChainAdapter(ProtocolAdapter):
         gas_used = int(receipt["gasUsed"])
         price = int(receipt["effectiveGasPrice"])
         success = receipt["status"] == 1
-        moved = self._moved(receipt) if success else 0
+        settled = self._settle(receipt) if success else _Settled(0)
+        in_units = Decimal(10**call.decimals_in)
         return TxOutcome(
             tx_hash=tx_hash.to_0x_hex(),
             success=success,
             gas_used=gas_used,
             effective_gas_price_wei=price,
             fee_native=Decimal(gas_used * price) / Decimal(10**18),
-            amount=Decimal(moved) / Decimal(10**call.decimals),
+            amount=Decimal(settled.moved) / Decimal(10**call.decimals),
             token=call.token,
             error=None if success else predicted or self._replay_reason(tx, receipt),
+            amount_in=Decimal(settled.amount_in) / in_units if settled.amount_in is not None else None,
+            token_in=call.token_in,
+            protocol_fee=Decimal(settled.fee) / in_units if success and call.token_in else None,
+            protocol_fee_token=call.token_in,
         )
 
     def _replay_reason(self, tx: dict[str, Any], receipt: TxReceipt) -> str:
@@ -211,8 +245,9 @@ class SwapAdapter(ChainAdapter):
         else:
             raise ValueError(f"{self.token_in.address} is not in the pool")
         self.slippage_bps = slippage_bps
-        self._in_decimals = _erc20_meta(self.token_in)[1]
+        self._in_symbol, self._in_decimals = _erc20_meta(self.token_in)
         self._out_symbol, self._out_decimals = _erc20_meta(self.token_out)
+        self._fee_bps = int(world.pool.functions.fee_bps().call())
 
     def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
         amount_in = _to_units(amount, self._in_decimals)
@@ -220,11 +255,13 @@ class SwapAdapter(ChainAdapter):
         quote = pool.get_amount_out(self.token_in.address, amount_in).call()
         min_out = quote * (10_000 - self.slippage_bps) // 10_000
         fn = pool.swap(self.token_in.address, amount_in, min_out)
-        return _Call(fn, self._out_symbol, self._out_decimals)
+        return _Call(fn, self._out_symbol, self._out_decimals, self._in_symbol, self._in_decimals)
 
-    def _moved(self, receipt: TxReceipt) -> int:
+    def _settle(self, receipt: TxReceipt) -> _Settled:
         (event,) = self.world.pool.events.Swap().process_receipt(receipt, errors=DISCARD)
-        return int(event["args"]["amount_out"])
+        amount_in = int(event["args"]["amount_in"])
+        # The pool keeps fee_bps of the input (SwapPool._amount_out): the swap fee, in the input token.
+        return _Settled(int(event["args"]["amount_out"]), amount_in, amount_in * self._fee_bps // 10_000)
 
 
 class LendAdapter(ChainAdapter):
@@ -244,13 +281,13 @@ class LendAdapter(ChainAdapter):
         fn = self.world.vault.functions.deposit(_to_units(amount, self._decimals))
         return _Call(fn, self._symbol, self._decimals)
 
-    def _moved(self, receipt: TxReceipt) -> int:
+    def _settle(self, receipt: TxReceipt) -> _Settled:
         (event,) = self.world.vault.events.Deposit().process_receipt(receipt, errors=DISCARD)
-        return int(event["args"]["assets"])
+        return _Settled(int(event["args"]["assets"]))
 
 
 class BridgeAdapter(ChainAdapter):
-    """Lock tokens (USDC by default) in the world's bridge escrow for `dest_chain_id`.
+    """Lock tokens (USDC by default) in the world's bridge escrow for `dest_chain_id`; the escrow keeps a fee.
 
     BridgeAdapter(world, dest_chain_id=10).execute(world.wallets[0], Decimal("50"))
     """
@@ -267,11 +304,11 @@ class BridgeAdapter(ChainAdapter):
     def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
         units = _to_units(amount, self._decimals)
         fn = self.world.escrow.functions.lock(self.token.address, units, self.dest_chain_id)
-        return _Call(fn, self._symbol, self._decimals)
+        return _Call(fn, self._symbol, self._decimals, self._symbol, self._decimals)
 
-    def _moved(self, receipt: TxReceipt) -> int:
+    def _settle(self, receipt: TxReceipt) -> _Settled:
         (event,) = self.world.escrow.events.Locked().process_receipt(receipt, errors=DISCARD)
-        return int(event["args"]["amount"])
+        return _Settled(int(event["args"]["amount"]), fee=int(event["args"]["fee"]))
 
 
 class ClaimAdapter(ChainAdapter):
@@ -289,23 +326,23 @@ class ClaimAdapter(ChainAdapter):
         world: World,
         *,
         airdrop: str = "air-season-1",
-        token_usd: Callable[[], Decimal | None] | None = None,
+        airdrop_token_usd: Callable[[], Decimal | None] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(world, **kwargs)
         self.airdrop = airdrop
-        self._token_usd = token_usd
+        self._airdrop_usd = airdrop_token_usd
         self._symbol, self._decimals = _erc20_meta(world.token)
 
     def execute(self, wallet: LocalAccount, amount: Decimal = Decimal(0)) -> TxOutcome:
         """Claim for `wallet`; `amount` is ignored, the distributor decides it.
 
         Reported through `track_claim` (claim attempts, claimed value, the transaction metrics
-        and a `claim` event), valued with `token_usd()` when given.
+        and a `claim` event), valued with `airdrop_token_usd()` when given.
         """
         with track_claim(self.chain, self.name, self.airdrop, wallet.address) as c:
             outcome = self._execute(wallet, Decimal(amount))
-            price = self._token_usd() if self._token_usd is not None and outcome.success else None
+            price = self._airdrop_usd() if self._airdrop_usd is not None and outcome.success else None
             c.set_claim(
                 success=outcome.success,
                 reason=outcome.error,
@@ -323,6 +360,6 @@ class ClaimAdapter(ChainAdapter):
     def _prepare(self, wallet: LocalAccount, amount: Decimal) -> _Call:
         return _Call(self.world.distributor.functions.claim(), self._symbol, self._decimals)
 
-    def _moved(self, receipt: TxReceipt) -> int:
+    def _settle(self, receipt: TxReceipt) -> _Settled:
         (event,) = self.world.distributor.events.Claimed().process_receipt(receipt, errors=DISCARD)
-        return int(event["args"]["amount"])
+        return _Settled(int(event["args"]["amount"]))

@@ -37,6 +37,9 @@ class TxOutcome:
     - `"timeout"`: sent, but no receipt in time.
 
     A reverted transaction was mined: `tx_hash` is set and `gas_used` and `fee_native` are real.
+    `amount_in`/`token_in` are what a swap took from the wallet; `protocol_fee` (in
+    `protocol_fee_token`) what the protocol kept besides gas, read from its event (a pool's swap
+    fee, a bridge's fee).
     """
 
     tx_hash: str | None
@@ -47,6 +50,10 @@ class TxOutcome:
     amount: Decimal
     token: str
     error: str | None
+    amount_in: Decimal | None = None
+    token_in: str | None = None
+    protocol_fee: Decimal | None = None
+    protocol_fee_token: str | None = None
 
 
 class ProtocolAdapter(ABC):

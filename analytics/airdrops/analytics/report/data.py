@@ -62,7 +62,7 @@ def compute(
     """All of the report's numbers from view-shaped frames (`Views`, or a dict in tests)."""
     as_of = as_of or default_as_of(views)
     rates = views["claim_success_rate"]
-    tracking = airdrop_tracking(views["claim_outcomes"], views["latest_prices"])
+    tracking = airdrop_tracking(views["claim_outcomes"], views["airdrop_returns"])
     failures = claim_failures(views["claim_outcomes"])
     gas = views["gas_costs_daily"]
     capital = capital_locked(views["capital_flows"], as_of, annual_rate=opportunity_rate)

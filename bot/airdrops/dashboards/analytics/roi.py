@@ -13,14 +13,17 @@ UID = "airdrops-roi"
 TITLE = "Airdrops / ROI per Protocol and Airdrop"
 DESCRIPTION = (
     "Return on the gas and fees spent farming each protocol and claiming each airdrop, from the warehouse: net = "
-    "claimed value - gas - fees, ROI = net / (gas + fees). The totals cover all loaded data (the time range applies "
-    "to the per-day panels only); the HTML report adds capital cost and unrealized value."
+    "realized (claimed tokens sold, at the price of that moment) + unrealized (tokens held, at the latest price) - "
+    "gas - fees; ROI = net / (gas + fees), n/a over a near-zero cost. The totals cover all loaded data (the time "
+    "range applies to the per-day panels only); the HTML report adds capital cost."
 )
 SIGN_STEPS = ((None, "red"), (0, "green"))
 MONEY = {
     "gas_usd": "currencyUSD",
     "fees_usd": "currencyUSD",
     "claimed_value_usd": "currencyUSD",
+    "realized_usd": "currencyUSD",
+    "unrealized_usd": "currencyUSD",
     "net_usd": "currencyUSD",
     "roi": "percentunit",
 }
@@ -38,7 +41,20 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             stat("Claimed value", "Airdrop value received, in USD at claim time.", "currencyUSD", q.CLAIMED_TOTAL)
         )
-        .with_panel(stat("Net", "Claimed value minus gas and fees.", "currencyUSD", q.NET_TOTAL, steps=SIGN_STEPS))
+        .with_panel(
+            stat(
+                "Realized",
+                "Claimed tokens sold or bridged out, at the price of that moment.",
+                "currencyUSD",
+                q.REALIZED_TOTAL,
+            )
+        )
+        .with_panel(
+            stat("Unrealized", "Claimed tokens still held, at the latest price.", "currencyUSD", q.UNREALIZED_TOTAL)
+        )
+        .with_panel(
+            stat("Net", "Realized plus unrealized, minus gas and fees.", "currencyUSD", q.NET_TOTAL, steps=SIGN_STEPS)
+        )
         .with_panel(
             stat(
                 "ROI",
@@ -52,7 +68,7 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             bars(
                 "Net per protocol",
-                "Claimed value minus gas and fees, per protocol: red loses money.",
+                "Realized plus unrealized value minus gas and fees, per protocol: red loses money.",
                 "currencyUSD",
                 q.NET_BY_PROTOCOL,
                 "protocol",
@@ -98,7 +114,8 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             bars(
                 "Net per airdrop",
-                "Claimed value minus claim gas and a share of the protocol's farming gas, per airdrop.",
+                "Realized plus unrealized value minus claim costs and a share of the protocol's farming costs, per "
+                "airdrop.",
                 "currencyUSD",
                 q.NET_BY_AIRDROP,
                 "airdrop",

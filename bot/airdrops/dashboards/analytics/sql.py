@@ -80,19 +80,23 @@ _AIRDROPS = f"FROM roi_by_airdrop {where(*ROI_FILTERS, time=None)}"
 
 GAS_TOTAL = Sql(f'SELECT sum(gas_usd) + sum(fees_usd) AS "gas and fees" {_PROTOCOLS}')
 CLAIMED_TOTAL = Sql(f'SELECT sum(claimed_value_usd) AS "claimed" {_PROTOCOLS}')
+REALIZED_TOTAL = Sql(f'SELECT sum(realized_usd) AS "realized" {_PROTOCOLS}')
+UNREALIZED_TOTAL = Sql(f'SELECT sum(unrealized_usd) AS "unrealized" {_PROTOCOLS}')
 NET_TOTAL = Sql(f'SELECT sum(net_usd) AS "net" {_PROTOCOLS}')
 ROI_TOTAL = Sql(
-    f'SELECT roi_ratio(sum(net_usd), sum(gas_usd) + sum(fees_usd), sum(claimed_value_usd)) AS "ROI" {_PROTOCOLS}'
+    "SELECT roi_ratio(sum(net_usd), sum(gas_usd) + sum(fees_usd), sum(realized_usd) + sum(unrealized_usd)) "
+    f'AS "ROI" {_PROTOCOLS}'
 )
 NET_BY_PROTOCOL = Sql(f'SELECT protocol, sum(net_usd) AS "net" {_PROTOCOLS} GROUP BY protocol ORDER BY 2')
 PROTOCOL_TABLE = Sql(
-    "SELECT protocol, chain, tx_count, claims_succeeded, gas_usd, fees_usd, claimed_value_usd, net_usd, roi "
+    "SELECT protocol, chain, tx_count, claims_succeeded, gas_usd, fees_usd, claimed_value_usd, realized_usd, "
+    "unrealized_usd, net_usd, roi "
     f"{_PROTOCOLS} ORDER BY net_usd"
 )
 NET_BY_AIRDROP = Sql(f'SELECT airdrop, sum(net_usd) AS "net" {_AIRDROPS} GROUP BY airdrop ORDER BY 2')
 AIRDROP_TABLE = Sql(
     "SELECT airdrop, protocol, chain, claims_attempted, claims_succeeded, gas_usd, fees_usd, claimed_value_usd, "
-    f"net_usd, roi {_AIRDROPS} ORDER BY net_usd"
+    f"realized_usd, unrealized_usd, net_usd, roi {_AIRDROPS} ORDER BY net_usd"
 )
 GAS_PER_DAY = series(
     f"SELECT {DAY}, protocol AS metric, sum(fee_usd) AS value FROM gas_costs_daily {where(*ROI_FILTERS)} "

@@ -22,6 +22,8 @@ MAX_UINT256 = 2**256 - 1
 TOKEN_DECIMALS = 18
 STABLE_DECIMALS = 6
 POOL_FEE_BPS = 30
+#: The bridge escrow keeps 0.06 % of what is sent (a typical stablecoin bridge fee).
+BRIDGE_FEE_BPS = 6
 # The pool prices the airdrop token at 0.5 USDC.
 POOL_STABLE = 1_000_000
 POOL_TOKEN = 2_000_000
@@ -115,7 +117,7 @@ def deploy_world(
     distributor = deploy("Distributor", token.address)
     pool = deploy("SwapPool", stable.address, token.address, POOL_FEE_BPS)
     vault = deploy("LendingVault", stable.address)
-    escrow = deploy("BridgeEscrow")
+    escrow = deploy("BridgeEscrow", BRIDGE_FEE_BPS)
 
     eligibility = _eligibility(wallets, seed)
     one_token, one_stable = 10**TOKEN_DECIMALS, 10**STABLE_DECIMALS

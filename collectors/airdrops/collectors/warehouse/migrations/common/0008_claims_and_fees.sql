@@ -79,43 +79,121 @@ FROM (SELECT wallet, bot_id, chain, protocol, gas_used, fee_native, fee_usd, pro
       SELECT wallet, bot_id, chain, protocol, gas_used, fee_native, fee_usd, protocol_fee_usd FROM claims) w
 GROUP BY 1, 2, 3, 4;
 
--- Per (protocol, chain): gas = fee_usd and fees = protocol_fee_usd of its transactions and claims; returns =
--- value_usd of successful claims; roi = net / (gas + fees) through roi_ratio (NULL over a near-zero cost).
+-- What each airdrop's tokens are worth: realized = the claimed tokens that left the farm (sold on a swap, or
+-- bridged out) at the price of that moment; unrealized = the claimed tokens still held, at the latest price.
+-- "The price of a moment" is the token's newest price at or before it, else the average claim-time price.
+-- Sales of a token beyond what was claimed of it are not airdrop returns (the farm bought those): the
+-- realized value is scaled to the claimed amount. A token claimed in several (airdrop, chain) rows is split
+-- between them by claimed amount. Arithmetic in double precision (DuckDB's decimal(38,18) products overflow),
+-- results cast back to numeric(38,18).
+CREATE VIEW airdrop_returns AS
+WITH claimed AS (
+    SELECT airdrop, protocol, chain, token,
+           sum(amount) AS amount_claimed, sum(coalesce(value_usd, 0)) AS value_at_claim_usd
+    FROM claims
+    WHERE outcome = 'success' AND token IS NOT NULL AND amount > 0
+    GROUP BY airdrop, protocol, chain, token
+), tokens AS (
+    SELECT token, CAST(sum(amount_claimed) AS double precision) AS amount_claimed,
+           CAST(sum(value_at_claim_usd) AS double precision) / CAST(sum(amount_claimed) AS double precision)
+               AS claim_price
+    FROM claimed
+    GROUP BY token
+), disposals AS (
+    SELECT x.token, x.ts, CAST(x.amount AS double precision) AS amount
+    FROM (SELECT token_in AS token, ts, amount_in AS amount
+          FROM transactions WHERE outcome = 'success' AND action = 'swap' AND amount_in > 0
+          UNION ALL
+          SELECT token, ts, amount + CASE WHEN protocol_fee_token = token THEN coalesce(protocol_fee, 0) ELSE 0 END
+          FROM transactions WHERE outcome = 'success' AND action = 'bridge' AND amount > 0) x
+    JOIN tokens t ON t.token = x.token
+), priced AS (
+    SELECT d.token, d.amount,
+           d.amount * coalesce(
+               (SELECT CAST(p.price_usd AS double precision) FROM prices p
+                WHERE p.token = d.token AND p.ts <= d.ts ORDER BY p.ts DESC, p.event_id DESC LIMIT 1),
+               t.claim_price) AS value_usd
+    FROM disposals d
+    JOIN tokens t ON t.token = d.token
+), per_token AS (
+    SELECT t.token, t.amount_claimed,
+           coalesce(CASE WHEN s.amount_out > t.amount_claimed THEN t.amount_claimed ELSE s.amount_out END, 0)
+               AS amount_sold,
+           coalesce(CASE WHEN s.amount_out > t.amount_claimed THEN s.value_out * t.amount_claimed / s.amount_out
+                         ELSE s.value_out END, 0) AS realized_usd,
+           coalesce((SELECT CAST(l.price_usd AS double precision) FROM latest_prices l WHERE l.token = t.token),
+                    t.claim_price) AS price_now_usd
+    FROM tokens t
+    LEFT JOIN (SELECT token, sum(amount) AS amount_out, sum(value_usd) AS value_out FROM priced GROUP BY token) s
+        ON s.token = t.token
+), shared AS (
+    SELECT c.airdrop, c.protocol, c.chain, c.token, c.amount_claimed, c.value_at_claim_usd, p.price_now_usd,
+           CASE WHEN CAST(c.amount_claimed AS double precision) = p.amount_claimed THEN 1.0
+                ELSE CAST(c.amount_claimed AS double precision) / p.amount_claimed END AS share,
+           p.amount_sold, p.realized_usd
+    FROM claimed c
+    JOIN per_token p ON p.token = c.token
+)
+SELECT airdrop, protocol, chain, token,
+       CAST(amount_claimed AS numeric(38,18)) AS amount_claimed,
+       CAST(value_at_claim_usd AS numeric(38,18)) AS value_at_claim_usd,
+       CAST(amount_sold * share AS numeric(38,18)) AS amount_sold,
+       CAST(realized_usd * share AS numeric(38,18)) AS realized_usd,
+       CAST(CAST(amount_claimed AS double precision) - amount_sold * share AS numeric(38,18)) AS amount_held,
+       CAST(price_now_usd AS numeric(38,18)) AS price_now_usd,
+       CAST((CAST(amount_claimed AS double precision) - amount_sold * share) * price_now_usd AS numeric(38,18))
+           AS unrealized_usd
+FROM shared;
+
+-- Per (protocol, chain): gas = fee_usd and fees = protocol_fee_usd of its transactions and claims; claimed value
+-- at claim time, realized and unrealized value from airdrop_returns; net = realized + unrealized - gas - fees;
+-- roi = net / (gas + fees) through roi_ratio (NULL over a near-zero cost).
 CREATE VIEW roi_by_protocol AS
 WITH activity AS (
     SELECT protocol, chain, coalesce(fee_usd, 0) AS gas_usd, coalesce(protocol_fee_usd, 0) AS fees_usd,
-           CAST(0 AS numeric(38,18)) AS claimed_usd, 1 AS tx, 0 AS claim_ok
+           1 AS tx, 0 AS claim_ok
     FROM transactions
     UNION ALL
     SELECT protocol, chain, coalesce(fee_usd, 0), coalesce(protocol_fee_usd, 0),
-           CASE WHEN outcome = 'success' THEN coalesce(value_usd, 0) ELSE 0 END,
            1, CASE WHEN outcome = 'success' THEN 1 ELSE 0 END
     FROM claims
-), totals AS (
+), costs AS (
     SELECT protocol, chain,
            CAST(sum(gas_usd) AS numeric(38,18)) AS gas_usd,
            CAST(sum(fees_usd) AS numeric(38,18)) AS fees_usd,
-           CAST(sum(claimed_usd) AS numeric(38,18)) AS claimed_value_usd,
            CAST(sum(tx) AS bigint) AS tx_count,
            CAST(sum(claim_ok) AS bigint) AS claims_succeeded
     FROM activity
     GROUP BY protocol, chain
+), returns AS (
+    SELECT protocol, chain, sum(value_at_claim_usd) AS claimed_value_usd, sum(realized_usd) AS realized_usd,
+           sum(unrealized_usd) AS unrealized_usd
+    FROM airdrop_returns
+    GROUP BY protocol, chain
+), totals AS (
+    SELECT c.protocol, c.chain, c.gas_usd, c.fees_usd, c.tx_count, c.claims_succeeded,
+           CAST(coalesce(r.claimed_value_usd, 0) AS numeric(38,18)) AS claimed_value_usd,
+           CAST(coalesce(r.realized_usd, 0) AS numeric(38,18)) AS realized_usd,
+           CAST(coalesce(r.unrealized_usd, 0) AS numeric(38,18)) AS unrealized_usd
+    FROM costs c
+    LEFT JOIN returns r ON r.protocol = c.protocol AND r.chain = c.chain
 )
-SELECT protocol, chain, gas_usd, fees_usd, claimed_value_usd, tx_count, claims_succeeded,
-       CAST(claimed_value_usd - gas_usd - fees_usd AS numeric(38,18)) AS net_usd,
-       roi_ratio(claimed_value_usd - gas_usd - fees_usd, gas_usd + fees_usd, claimed_value_usd) AS roi
+SELECT protocol, chain, gas_usd, fees_usd, claimed_value_usd, tx_count, claims_succeeded, realized_usd,
+       unrealized_usd,
+       CAST(realized_usd + unrealized_usd - gas_usd - fees_usd AS numeric(38,18)) AS net_usd,
+       roi_ratio(realized_usd + unrealized_usd - gas_usd - fees_usd, gas_usd + fees_usd,
+                 realized_usd + unrealized_usd) AS roi
 FROM totals;
 
 -- Per airdrop: its claims' gas and fees + the farming transactions' gas and fees of its protocol (on every
 -- chain: bridging from Ethereum farms an Arbitrum airdrop too), split equally between that protocol's
--- (airdrop, chain) rows; returns = value_usd of successful claims. Farming costs of a protocol with no claims
--- yet are in roi_by_protocol only.
+-- (airdrop, chain) rows; returns from airdrop_returns. Farming costs of a protocol with no claims yet are in
+-- roi_by_protocol only.
 CREATE VIEW roi_by_airdrop AS
 WITH per_airdrop AS (
     SELECT airdrop, protocol, chain,
            sum(coalesce(fee_usd, 0)) AS claim_gas_usd,
            sum(coalesce(protocol_fee_usd, 0)) AS claim_fees_usd,
-           sum(CASE WHEN outcome = 'success' THEN coalesce(value_usd, 0) ELSE 0 END) AS claimed_value_usd,
            count(*) AS claims_attempted,
            count(*) FILTER (WHERE outcome = 'success') AS claims_succeeded
     FROM claims
@@ -128,8 +206,16 @@ WITH per_airdrop AS (
     SELECT protocol, count(*) AS airdrops
     FROM per_airdrop
     GROUP BY protocol
+), returns AS (
+    SELECT airdrop, protocol, chain, sum(value_at_claim_usd) AS claimed_value_usd,
+           sum(realized_usd) AS realized_usd, sum(unrealized_usd) AS unrealized_usd
+    FROM airdrop_returns
+    GROUP BY airdrop, protocol, chain
 ), costed AS (
-    SELECT a.airdrop, a.protocol, a.chain, a.claimed_value_usd, a.claims_attempted, a.claims_succeeded,
+    SELECT a.airdrop, a.protocol, a.chain, a.claims_attempted, a.claims_succeeded,
+           CAST(coalesce(r.claimed_value_usd, 0) AS numeric(38,18)) AS claimed_value_usd,
+           CAST(coalesce(r.realized_usd, 0) AS numeric(38,18)) AS realized_usd,
+           CAST(coalesce(r.unrealized_usd, 0) AS numeric(38,18)) AS unrealized_usd,
            CAST(a.claim_gas_usd + CASE
                WHEN f.gas_usd IS NULL THEN 0
                WHEN s.airdrops = 1 THEN f.gas_usd
@@ -143,11 +229,13 @@ WITH per_airdrop AS (
     FROM per_airdrop a
     JOIN shares s ON s.protocol = a.protocol
     LEFT JOIN farming f ON f.protocol = a.protocol
+    LEFT JOIN returns r ON r.airdrop = a.airdrop AND r.protocol = a.protocol AND r.chain = a.chain
 )
-SELECT airdrop, protocol, chain, gas_usd, fees_usd,
-       CAST(claimed_value_usd AS numeric(38,18)) AS claimed_value_usd,
+SELECT airdrop, protocol, chain, gas_usd, fees_usd, claimed_value_usd,
        CAST(claims_attempted AS bigint) AS claims_attempted,
        CAST(claims_succeeded AS bigint) AS claims_succeeded,
-       CAST(claimed_value_usd - gas_usd - fees_usd AS numeric(38,18)) AS net_usd,
-       roi_ratio(claimed_value_usd - gas_usd - fees_usd, gas_usd + fees_usd, claimed_value_usd) AS roi
+       realized_usd, unrealized_usd,
+       CAST(realized_usd + unrealized_usd - gas_usd - fees_usd AS numeric(38,18)) AS net_usd,
+       roi_ratio(realized_usd + unrealized_usd - gas_usd - fees_usd, gas_usd + fees_usd,
+                 realized_usd + unrealized_usd) AS roi
 FROM costed;

@@ -3,4 +3,4 @@
 GRANT SELECT ON claim_reasons, definitions TO airdrops_reader;
 GRANT DELETE ON claim_reasons, definitions TO airdrops_etl;
 GRANT SELECT ON claim_attempts, claim_success_rate, claim_outcomes, gas_costs_daily, costs_by_wallet,
-    roi_by_protocol, roi_by_airdrop TO airdrops_reader;
+    roi_by_protocol, roi_by_airdrop, airdrop_returns TO airdrops_reader;
