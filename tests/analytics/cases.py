@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from airdrops.analytics.query import VIEWS
+from airdrops.collectors.transform.metrics import labels_json, series_id
 
 D = Decimal
 AS_OF = datetime(2024, 3, 4, tzinfo=UTC)
@@ -166,7 +167,42 @@ SNAPSHOTS = [
     _snap("s8", ts(4, 1), "b2", "b2-4", "USDC", D("605"), D("605")),
 ]
 
+
+# What Prometheus counted for b1 on 1 March (the ops recording rules, loaded by the ETL): samples at 00:00,
+# 12:00 and 23:00, so the window is (00:00, 23:00]. In it the event log has 4 transactions (t1, t3, t5, t6) and
+# 2 claims (c1 ok, c2 rpc_error): 6 transactions as the metric counts them (claims included), gas 150000 +
+# 200000 + 100000 + 50000 + 100000 = 600000, gas in USD 3 + 4 + 0.02 + 1 + 2 = 10.02; Prometheus says 12.
+def _at(hour: int) -> datetime:
+    return ts(1, hour)
+
+
+OPS = [
+    # metric, labels, [(hour, value)]
+    ("bot_id_outcome:airdrops_protocol_tx_total:sum", {"outcome": "success"}, [(0, 0), (12, 5), (23, 6)]),
+    ("bot_id_outcome_reason:airdrops_claim_attempts_total:sum", {"outcome": "success", "reason": "none"},
+     [(0, 0), (23, 1)]),
+    ("bot_id_outcome_reason:airdrops_claim_attempts_total:sum", {"outcome": "failure", "reason": "rpc_error"},
+     [(0, 0), (23, 1)]),
+    ("bot_id:airdrops_protocol_gas_used_total:sum", {}, [(0, 0), (23, 600_000)]),
+    ("bot_id:airdrops_protocol_gas_cost_usd_total:sum", {}, [(0, 0), (23, 12.0)]),
+    # 100 RPC requests, 2 failed; 50 under 0.1 s, 96 under 0.5 s: p95 = 0.1 + 0.4 * (95 - 50) / (96 - 50)
+    ("bot_id:airdrops_rpc_request_duration_seconds_count:sum", {}, [(0, 0), (23, 100)]),
+    ("bot_id:airdrops_rpc_request_errors_total:sum", {}, [(0, 0), (23, 2)]),
+    ("bot_id_le:airdrops_rpc_request_duration_seconds_bucket:sum", {"le": "0.1"}, [(0, 0), (23, 50)]),
+    ("bot_id_le:airdrops_rpc_request_duration_seconds_bucket:sum", {"le": "0.5"}, [(0, 0), (23, 96)]),
+    ("bot_id_le:airdrops_rpc_request_duration_seconds_bucket:sum", {"le": "+Inf"}, [(0, 0), (23, 100)]),
+    ("bot_id_outcome:airdrops_scheduler_job_runs_total:sum", {"outcome": "success"}, [(0, 0), (23, 20)]),
+    ("bot_id_outcome:airdrops_scheduler_job_runs_total:sum", {"outcome": "failure"}, [(0, 0), (23, 1)]),
+    ("bot_id:airdrops_bot_up:max", {}, [(0, 1), (12, 1), (18, 0), (23, 1)]),
+]  # fmt: skip
+SERIES = [
+    (series_id(m, {"bot_id": "b1", **labels}), m, labels_json({"bot_id": "b1", **labels})) for m, labels, _ in OPS
+]
+SAMPLES = [(sid, _at(h), float(v)) for (sid, _, _), (_, _, points) in zip(SERIES, OPS, strict=True) for h, v in points]
+
 TABLES: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {
+    "metric_series": (["series_id", "metric", "labels"], SERIES),
+    "metric_samples": (["series_id", "ts", "value"], SAMPLES),
     "claims": (CLAIM_COLUMNS, CLAIMS),
     "transactions": (TRANSACTION_COLUMNS, TRANSACTIONS),
     "allocations": (ALLOCATION_COLUMNS, ALLOCATIONS),
@@ -291,6 +327,22 @@ ROI_BY_AIRDROP = frame(
     ],
 )
 
+OPS_DAILY = frame(
+    "ops_daily",
+    [(day(1), "b1", 100, 2, 0.02, 0.1 + 0.4 * 45 / 46, 6, 0, 600_000, 12.0, 0.0, 21, 1, 0.75)],
+)
+PROMETHEUS_VS_EVENTS = frame(
+    "prometheus_vs_events",
+    [
+        # day, bot, measure, window start, end, prometheus, events, difference, agrees
+        (day(1), "b1", "claims", _at(0), _at(23), 2.0, 2.0, 0.0, True),
+        (day(1), "b1", "claims_succeeded", _at(0), _at(23), 1.0, 1.0, 0.0, True),
+        (day(1), "b1", "gas_usd", _at(0), _at(23), 12.0, 10.02, 12.0 - 10.02, False),
+        (day(1), "b1", "gas_used", _at(0), _at(23), 600_000.0, 600_000.0, 0.0, True),
+        (day(1), "b1", "transactions", _at(0), _at(23), 6.0, 6.0, 0.0, True),
+    ],
+)
+
 VIEW_FRAMES: dict[str, pl.DataFrame] = {
     "claim_success_rate": CLAIM_SUCCESS_RATE,
     "claim_outcomes": CLAIM_OUTCOMES,
@@ -302,4 +354,6 @@ VIEW_FRAMES: dict[str, pl.DataFrame] = {
     "roi_by_protocol": ROI_BY_PROTOCOL,
     "roi_by_airdrop": ROI_BY_AIRDROP,
     "airdrop_returns": AIRDROP_RETURNS,
+    "ops_daily": OPS_DAILY,
+    "prometheus_vs_events": PROMETHEUS_VS_EVENTS,
 }

@@ -41,7 +41,7 @@ def targets(dash: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_uids():
-    assert UIDS == ["airdrops-claim-success", "airdrops-roi", "airdrops-portfolio-value"]
+    assert UIDS == ["airdrops-claim-success", "airdrops-roi", "airdrops-portfolio-value", "airdrops-ops-history"]
 
 
 @pytest.mark.parametrize("make", DASHBOARDS, ids=UIDS)

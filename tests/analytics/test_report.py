@@ -36,7 +36,8 @@ def test_report_shows_the_hand_worked_numbers(report):
     html = report.read_text()
     assert report.name == "index.html"
     for section in ("What to change", "Claim success rate", "ROI per protocol", "ROI per airdrop", "Worst performers",
-                    "Open risks", "Portfolio value over time"):  # fmt: skip
+                    "Open risks", "Portfolio value over time", "Operations per day (Prometheus)",
+                    "Prometheus vs event log"):  # fmt: skip
         assert f"<h2>{section}</h2>" in html, section
     # "what to change" is derived from the numbers (see test_risks_advice)
     assert "Cut farming on uniswap: $10.36 of gas and fees brought $0.00" in html
@@ -47,6 +48,11 @@ def test_report_shows_the_hand_worked_numbers(report):
     # open risks: the critical drawdown breach and the two gas-price breaches, not the old one
     assert "kill_switch" in html and ">2024-03-03 09:00 UTC<" in html and "2024-02-20" not in html
     assert len(re.findall(r"<svg\b", html)) == 4
+    # what Prometheus counted: 1 March, 100 RPC requests, p95 0.49 s; the gas in USD disagrees with the events
+    assert "1 of 5 comparisons (per day, bot and measure) disagree" in html
+    assert '<td>gas_usd</td><td class="num">12</td><td class="num">10.02</td>' in html
+    # nothing annualized over 3 days (it would read +150164604.8 %), and no ROI over quickswap's $0.04 of gas
+    assert "150164604" not in html and "+74900" not in html
 
 
 def test_report_is_self_contained(report):

@@ -158,7 +158,24 @@ def _run_metrics(
         return False
     for r in results:
         table.add_row(r.stream, r.status, str(r.fetched), str(r.loaded), str(r.duplicates), "-", f"{r.duration_s:.1f}")
+    _check_sources(url, results)
     return all(r.status == "succeeded" for r in results)
+
+
+def _check_sources(url: Any, results: list[Any]) -> None:
+    """Warn (and count) where Prometheus and the event log disagree over the days this run loaded."""
+    from airdrops.collectors.reconcile import check_sources
+    from airdrops.collectors.warehouse import connect
+
+    starts = [r.window_start for r in results if r.window_start is not None]
+    if not starts:
+        return
+    with connect(url) as conn:
+        for d in check_sources(conn, since=min(starts).date()):
+            console.print(
+                f"[bold yellow]sources disagree[/]: {d.measure} of bot {d.bot_id} on {d.day}: "
+                f"Prometheus {d.prometheus:g}, event log {d.events:g} (view prometheus_vs_events)"
+            )
 
 
 def report(

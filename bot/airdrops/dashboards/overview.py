@@ -128,7 +128,16 @@ def dashboard() -> model.Dashboard:
                 "currencyUSD",
                 [q.GAS_USD_PER_HOUR],
                 stacked=True,
-                width=18,
+                width=12,
+            )
+        )
+        .with_panel(
+            stat(
+                "Protocol fees",
+                "Swap, bridge and claim fees the protocols kept over the time range, besides gas, in USD.",
+                "currencyUSD",
+                [q.FEES_USD_IN_RANGE],
+                height=8,
             )
         )
         .with_panel(

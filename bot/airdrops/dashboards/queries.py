@@ -135,6 +135,7 @@ RPC_ERROR_RATIO = Query(
 RPC_RATE_BY_METHOD = Query(sum_by("method", rate("airdrops.rpc.request.duration", "_count")), "{{method}}")
 GAS_USD_PER_HOUR = Query(f"{sum_by('protocol', rate('airdrops.protocol.gas.cost'))} * 3600", "{{protocol}}")
 GAS_USD_IN_RANGE = Query(f"{in_range('airdrops.protocol.gas.cost')} or vector(0)", "gas")
+FEES_USD_IN_RANGE = Query(f"{in_range('airdrops.protocol.fees')} or vector(0)", "fees")
 
 # --- Scheduler Performance ---------------------------------------------------------------------
 

@@ -332,6 +332,8 @@ def etl(cfg: RulesConfig) -> Group:
     last_success = selector(metric("airdrops.etl.last_success"), sel)
     lag = selector(metric("airdrops.etl.lag"), sel)
     mismatches = selector(metric("airdrops.etl.reconciliation.mismatches"), sel)
+    disagreements = selector(metric("airdrops.etl.sources.disagreements"), sel)
+    sources_window = cfg.sources_disagreement_window
     window, rec_window = cfg.etl_failure_window, cfg.etl_reconciliation_window
     failures = aggregate(f"sum by ({labels})", increase_with_births(failed, window, up))
     successes = aggregate(f"sum by ({labels})", increase_with_births(succeeded, window, up))
@@ -394,6 +396,15 @@ def etl(cfg: RulesConfig) -> Group:
                 f"{{{{ $value | humanize }}}} reconciliation checks of stream {{{{ $labels.stream }}}} (collector "
                 f"{{{{ $labels.bot_id }}}}) found the warehouse's counts or sums differing from the source's in the "
                 f"last {rec_window}: the loaded data is incomplete or wrong.",
+            ),
+            Alert(
+                "AirdropsSourcesDisagree",
+                f"{aggregate('sum by (bot_id, measure)', increase_with_births(disagreements, sources_window, up))} > 0",
+                "warning",
+                "Prometheus and the event log disagree on a bot's totals.",
+                f"After its metrics runs of the last {sources_window}, collector {{{{ $labels.bot_id }}}} found "
+                f"{{{{ $value | humanize }}}} day(s) on which {{{{ $labels.measure }}}} as Prometheus counted it "
+                "differs from the event log beyond the tolerance (view prometheus_vs_events): one of them lost data.",
             ),
         ),
     )

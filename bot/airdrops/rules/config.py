@@ -164,6 +164,9 @@ class RulesConfig:
     #: Any reconciliation mismatch within this window fires AirdropsEtlReconciliationMismatch; the
     #: alert resolves this long after the last mismatching check.
     etl_reconciliation_window: str = "1h"
+    #: Any day on which Prometheus and the event log disagreed (view prometheus_vs_events, checked after each
+    #: metrics run) within this window fires AirdropsSourcesDisagree; the alert resolves this long after.
+    sources_disagreement_window: str = "6h"
 
     # --- SLOs (multi-window, multi-burn-rate) -------------------------------------------------------
 

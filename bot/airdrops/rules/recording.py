@@ -164,6 +164,52 @@ def capital(cfg: RulesConfig) -> Group:
     )
 
 
+#: Counters summed per bot (and the labels named), kept as they are (not rated): the ETL loads these
+#: into the warehouse, where `ops_daily` and `prometheus_vs_events` turn them into daily totals that
+#: outlive Prometheus' retention. Summed before loading so a bot costs a handful of series.
+OPS_SUMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("airdrops.claim.attempts", "", ("outcome", "reason")),
+    ("airdrops.claim.value", "", ()),
+    ("airdrops.protocol.tx", "", ("outcome",)),
+    ("airdrops.protocol.gas.used", "", ()),
+    ("airdrops.protocol.gas.cost", "", ()),
+    ("airdrops.protocol.fees", "", ()),
+    ("airdrops.rpc.request.duration", "_count", ()),
+    ("airdrops.rpc.request.duration", "_bucket", ("le",)),
+    ("airdrops.rpc.request.errors", "", ()),
+    ("airdrops.scheduler.job.runs", "", ("outcome",)),
+)
+#: Whether each bot's target answers its scrapes, with the bot's identity (`up` has no `bot_id`).
+BOT_UP = "bot_id:airdrops_bot_up:max"
+
+
+def ops_sum_name(otel_name: str, suffix: str, labels: tuple[str, ...]) -> str:
+    return f"{level('bot_id', *labels)}:{metric(otel_name, suffix)}:sum"
+
+
+def ops(cfg: RulesConfig) -> Group:
+    """Daily-total material for the warehouse: each bot's counters, summed, and its scrape status."""
+    up = selector("up", cfg.bot_selector)
+    info = selector("target_info", cfg.bot_selector)
+    return Group(
+        "airdrops-ops.rules",
+        (
+            *(
+                Record(
+                    ops_sum_name(name, suffix, labels),
+                    f"sum by ({by('bot_id', *labels)}) ({selector(metric(name, suffix), cfg.bot_selector)})",
+                )
+                for name, suffix, labels in OPS_SUMS
+            ),
+            Record(
+                BOT_UP,
+                f"max by (bot_id) (\n  {up}\n  * on (job, instance) group_left (bot_id)\n"
+                f"  group by (job, instance, bot_id) (last_over_time({info}[10m]))\n)",
+            ),
+        ),
+    )
+
+
 def slo(cfg: RulesConfig) -> Group:
     """The SLO error ratios over every window a burn-rate alert reads."""
     return Group(
@@ -178,4 +224,4 @@ def slo(cfg: RulesConfig) -> Group:
 
 def groups(cfg: RulesConfig) -> list[Group]:
     """Every recording rule group, one per component."""
-    return [rpc(cfg), protocols(cfg), claims(cfg), scheduler(cfg), risk(cfg), capital(cfg), slo(cfg)]
+    return [rpc(cfg), protocols(cfg), claims(cfg), scheduler(cfg), risk(cfg), capital(cfg), slo(cfg), ops(cfg)]

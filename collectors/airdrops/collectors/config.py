@@ -151,6 +151,20 @@ class MetricQuery:
         return cls(name, spec.prometheus_name, step_s)
 
 
+#: The `airdrops-ops.rules` recording rules the warehouse's `ops_daily` and `prometheus_vs_events` read.
+OPS_RECORDS = (
+    "bot_id_outcome_reason:airdrops_claim_attempts_total:sum",
+    "bot_id:airdrops_claim_value_usd_total:sum",
+    "bot_id_outcome:airdrops_protocol_tx_total:sum",
+    "bot_id:airdrops_protocol_gas_used_total:sum",
+    "bot_id:airdrops_protocol_gas_cost_usd_total:sum",
+    "bot_id:airdrops_protocol_fees_usd_total:sum",
+    "bot_id:airdrops_rpc_request_duration_seconds_count:sum",
+    "bot_id_le:airdrops_rpc_request_duration_seconds_bucket:sum",
+    "bot_id:airdrops_rpc_request_errors_total:sum",
+    "bot_id_outcome:airdrops_scheduler_job_runs_total:sum",
+    "bot_id:airdrops_bot_up:max",
+)
 #: What the reference bot's analytics and dashboards read: rates and ratios already aggregated by
 #: the recording rules (cheap to store at one point a minute), and the gauges behind them.
 DEFAULT_RECORDS = (
@@ -165,6 +179,9 @@ DEFAULT_RECORDS = (
     "bot_id:airdrops_risk_drawdown_over_limit:ratio",
     "bot_id:airdrops_capital_idle:ratio",
     "bot_id_protocol:airdrops_capital_allocation_drift:ratio",
+    # Counters summed per bot (the `airdrops-ops.rules` group): the views `ops_daily` and
+    # `prometheus_vs_events` turn them into daily totals, kept long after Prometheus' retention.
+    *OPS_RECORDS,
 )
 DEFAULT_METRICS = (
     "airdrops.portfolio.value",

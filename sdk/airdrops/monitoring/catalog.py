@@ -365,6 +365,15 @@ METRICS: tuple[MetricSpec, ...] = (
         _ETL,
         (_STREAM,),
     ),
+    MetricSpec(
+        "airdrops.etl.sources.disagreements",
+        "counter",
+        "{day}",
+        "Days on which Prometheus and the event log disagreed on a bot's totals beyond the tolerance "
+        "(view prometheus_vs_events), found after a metrics run.",
+        _ETL,
+        (Attribute("measure", "What disagreed: claims, transactions, gas_used, gas_usd, fees_usd, ..."),),
+    ),
     # The SDK's own health
     MetricSpec(
         "airdrops.sdk.events.written",

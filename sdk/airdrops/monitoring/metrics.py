@@ -51,6 +51,7 @@ etl_duration: Histogram = DEFAULT["airdrops.etl.duration"]
 etl_last_success: Gauge = DEFAULT["airdrops.etl.last_success"]
 etl_lag: Gauge = DEFAULT["airdrops.etl.lag"]
 etl_reconciliation_mismatches: Counter = DEFAULT["airdrops.etl.reconciliation.mismatches"]
+etl_sources_disagreements: Counter = DEFAULT["airdrops.etl.sources.disagreements"]
 sdk_events_written: Counter = DEFAULT["airdrops.sdk.events.written"]
 sdk_events_dropped: Counter = DEFAULT["airdrops.sdk.events.dropped"]
 sdk_attributes_rejected: Counter = DEFAULT["airdrops.sdk.attributes.rejected"]
@@ -70,6 +71,7 @@ __all__ = [
     "etl_reconciliation_mismatches",
     "etl_rows",
     "etl_runs",
+    "etl_sources_disagreements",
     "portfolio_value",
     "protocol_fees",
     "protocol_gas_cost",

@@ -39,6 +39,10 @@ class ReportData:
     portfolio: pl.DataFrame
     returns: pl.DataFrame
     advice: pl.DataFrame
+    #: What Prometheus counted per day and bot (kept beyond its retention), newest first.
+    ops: pl.DataFrame
+    #: Prometheus against the event log per day, bot and measure.
+    sources: pl.DataFrame
 
 
 def default_as_of(views: ViewSource) -> datetime:
@@ -89,4 +93,6 @@ def compute(
         portfolio=portfolio_series(values),
         returns=portfolio_returns(values),
         advice=what_to_change(roi_p, tracking, failures),
+        ops=views["ops_daily"].sort(["day", "bot_id"], descending=[True, False]),
+        sources=views["prometheus_vs_events"].sort(["day", "bot_id", "measure"], descending=[True, False, False]),
     )

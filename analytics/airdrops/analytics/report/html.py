@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -37,6 +37,11 @@ ul.advice li { margin: 6px 0; } .empty { color: #757575; font-style: italic; }
 
 #: Shown for a missing value.
 MISSING = "n/a"
+#: A return over fewer days than this is not annualized in the report: a few days' gain raised to a
+#: year's power is a number nobody can act on.
+MIN_ANNUALIZE_DAYS = 30
+#: Days of operations shown.
+OPS_DAYS = 14
 
 
 def usd(x: Any) -> str:
@@ -133,13 +138,16 @@ def render(data: ReportData, *, source: str, generated_at: datetime) -> str:
     """The whole page."""
     overall = data.success_overall
     ret = data.returns
+    span = _first(ret, "end_day") - _first(ret, "start_day") if ret.height else None
+    if span is None or span.days < MIN_ANNUALIZE_DAYS:
+        ret = ret.with_columns(pl.lit(None, pl.Float64).alias(c) for c in ("twr_annualized", "mwr"))
     value_now = float(data.tracking["value_now_usd"].sum()) if data.tracking.height else 0.0
     gas_total = float(data.roi_protocol["gas_usd"].sum()) if data.roi_protocol.height else 0.0
     cards = "".join(
         [
             _card("Portfolio value", usd(_first(ret, "end_value_usd"))),
             _card("Time-weighted return", pct(_first(ret, "twr"))),
-            _card("Money-weighted return (XIRR, a year)", pct(_first(ret, "mwr"))),
+            _card("Money-weighted return (XIRR, a year)", pct(_first(ret, "mwr"))),  # n/a under 30 days
             _card("Claim success rate", pct(_first(overall, "success_rate"))),
             _card("Gas spent", usd(gas_total)),
             _card("Airdrop value now", usd(value_now)),
@@ -297,6 +305,8 @@ def render(data: ReportData, *, source: str, generated_at: datetime) -> str:
             ],
             "Fewer than two days of portfolio snapshots.",
         ),
+        f'<p class="meta">Returns a year (TWR, MWR) are n/a over fewer than {MIN_ANNUALIZE_DAYS} days.</p>',
+        *_operations(data),
     ]
     meta = (
         f"Warehouse {escape(source)} · data up to {escape(text(data.as_of))} · generated {escape(text(generated_at))}"
@@ -310,3 +320,56 @@ def render(data: ReportData, *, source: str, generated_at: datetime) -> str:
         f'<h1>Airdrops analytics report</h1><p class="meta">{meta}</p>'
         f'<div class="cards">{cards}</div>' + "\n".join(sections) + "</main></body></html>\n"
     )
+
+
+def _operations(data: ReportData) -> list[str]:
+    """What Prometheus counted per day (from the warehouse, so beyond Prometheus' retention), and how it
+    compares with the event log the rest of the report reads."""
+    recent = data.ops.filter(pl.col("day") > pl.col("day").max() - timedelta(days=OPS_DAYS))
+    sources = data.sources
+    disagree = sources.filter(~pl.col("agrees"))
+    if sources.height == 0:
+        verdict = "No Prometheus data in the warehouse to compare with (run the ETL with --prometheus)."
+    elif disagree.height == 0:
+        verdict = f"All {sources.height} comparisons (per day, bot and measure) agree within the tolerance."
+    else:
+        verdict = f"{disagree.height} of {sources.height} comparisons (per day, bot and measure) disagree:"
+    return [
+        "<h2>Operations per day (Prometheus)</h2>",
+        f'<p class="meta">The last {OPS_DAYS} days of view ops_daily, newest first.</p>',
+        table(
+            recent,
+            [
+                ("day", "Day", text),
+                ("bot_id", "Bot", text),
+                ("uptime_share", "Uptime", pct),
+                ("rpc_requests", "RPC requests", num),
+                ("rpc_error_ratio", "RPC errors", pct),
+                ("rpc_p95_seconds", "RPC p95 (s)", num),
+                ("tx_count", "Transactions", num),
+                ("tx_failed", "Failed", num),
+                ("gas_used", "Gas used", num),
+                ("gas_usd", "Gas (USD)", usd),
+                ("fees_usd", "Fees (USD)", usd),
+                ("job_runs", "Job runs", num),
+                ("job_failures", "Job failures", num),
+            ],
+            "No Prometheus data in the warehouse yet (run the ETL with --prometheus).",
+        ),
+        "<h2>Prometheus vs event log</h2>",
+        f"<p>{escape(verdict)}</p>",
+        table(
+            disagree,
+            [
+                ("day", "Day", text),
+                ("bot_id", "Bot", text),
+                ("measure", "Measure", text),
+                ("prometheus", "Prometheus", num),
+                ("events", "Event log", num),
+                ("difference", "Difference", num),
+            ],
+            "Nothing to show.",
+        )
+        if disagree.height
+        else "",
+    ]

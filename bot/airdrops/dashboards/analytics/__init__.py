@@ -5,7 +5,7 @@ SQL lives in `sql`, the PostgreSQL datasource and SQL variables in `common`, pan
 
     >>> from airdrops.dashboards.analytics import DASHBOARDS
     >>> [make().uid for make in DASHBOARDS]
-    ['airdrops-claim-success', 'airdrops-roi', 'airdrops-portfolio-value']
+    ['airdrops-claim-success', 'airdrops-roi', 'airdrops-portfolio-value', 'airdrops-ops-history']
 """
 
 from __future__ import annotations
@@ -14,8 +14,13 @@ from collections.abc import Callable
 
 from grafana_foundation_sdk.models import dashboard as model
 
-from airdrops.dashboards.analytics import claims, portfolio, roi
+from airdrops.dashboards.analytics import claims, operations, portfolio, roi
 
-DASHBOARDS: tuple[Callable[[], model.Dashboard], ...] = (claims.dashboard, roi.dashboard, portfolio.dashboard)
+DASHBOARDS: tuple[Callable[[], model.Dashboard], ...] = (
+    claims.dashboard,
+    roi.dashboard,
+    portfolio.dashboard,
+    operations.dashboard,
+)
 
 __all__ = ["DASHBOARDS"]

@@ -146,6 +146,29 @@ MAX_DRAWDOWN = Sql(
     'SELECT CAST(min(drawdown) AS double precision) AS "max drawdown" FROM dd'
 )
 
+# --- Operations History (ops_daily, prometheus_vs_events: what Prometheus counted, kept by the ETL) ----------
+
+_OPS = f"FROM ops_daily {where('bot_id')}"
+UPTIME = series(f"SELECT {DAY}, bot_id AS metric, avg(uptime_share) AS value {_OPS} GROUP BY 1, 2 ORDER BY 1, 2")
+RPC_PER_DAY = series(
+    f'SELECT {DAY}, sum(rpc_requests) AS "requests", sum(rpc_errors) AS "errors" {_OPS} GROUP BY 1 ORDER BY 1'
+)
+RPC_P95 = series(f"SELECT {DAY}, bot_id AS metric, max(rpc_p95_seconds) AS value {_OPS} GROUP BY 1, 2 ORDER BY 1, 2")
+TX_PER_DAY = series(
+    f'SELECT {DAY}, sum(tx_count) - sum(tx_failed) AS "succeeded", '
+    f'sum(tx_failed) AS "failed" {_OPS} GROUP BY 1 ORDER BY 1'
+)
+COSTS_PER_DAY = series(f'SELECT {DAY}, sum(gas_usd) AS "gas", sum(fees_usd) AS "fees" {_OPS} GROUP BY 1 ORDER BY 1')
+JOB_FAILURES_PER_DAY = series(
+    f"SELECT {DAY}, bot_id AS metric, sum(job_failures) AS value {_OPS} GROUP BY 1, 2 ORDER BY 1, 2"
+)
+_SOURCES = f"FROM prometheus_vs_events {where('bot_id')}"
+DISAGREEMENTS = Sql(f'SELECT count(*) FILTER (WHERE NOT agrees) AS "disagreements" {_SOURCES}')
+RECONCILIATION = Sql(
+    f"SELECT day, bot_id, measure, prometheus, events, difference, agrees {_SOURCES} "
+    "ORDER BY agrees, day DESC, bot_id, measure"
+)
+
 # --- Template variables --------------------------------------------------------------------------------
 
 BOT_ID_VALUES = "SELECT bot_id FROM claim_success_rate UNION SELECT bot_id FROM portfolio_value_daily ORDER BY 1"

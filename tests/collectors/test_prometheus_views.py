@@ -1,0 +1,119 @@
+"""`metric_increases`, `ops_daily` and `prometheus_vs_events` on hand-made samples, on both backends."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from airdrops.collectors.config import OPS_RECORDS
+from airdrops.collectors.transform.metrics import labels_json, series_id
+from airdrops.collectors.warehouse import connect, migrate
+from airdrops.collectors.warehouse.migrate import migrations
+from tests.servers import Warehouse
+
+DAY = datetime(2025, 3, 1, tzinfo=UTC)
+TX = "bot_id_outcome:airdrops_protocol_tx_total:sum"
+CLAIMS = "bot_id_outcome_reason:airdrops_claim_attempts_total:sum"
+GAS = "bot_id:airdrops_protocol_gas_used_total:sum"
+BUCKETS = "bot_id_le:airdrops_rpc_request_duration_seconds_bucket:sum"
+REQUESTS = "bot_id:airdrops_rpc_request_duration_seconds_count:sum"
+UP = "bot_id:airdrops_bot_up:max"
+
+
+def at(minute: int) -> datetime:
+    return DAY + timedelta(minutes=minute)
+
+
+def load(conn: Any, metric: str, labels: dict[str, str], points: list[tuple[int, float]]) -> None:
+    sid = series_id(metric, labels)
+    conn.execute("INSERT INTO metric_series VALUES (%s, %s, %s)", (sid, metric, labels_json(labels)))
+    conn.executemany("INSERT INTO metric_samples VALUES (%s, %s, %s)", [(sid, at(m), v) for m, v in points])
+
+
+def insert(conn: Any, table: str, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        cols = ", ".join(row)
+        conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(row))})", list(row.values()))
+
+
+def tx(i: int, minute: float, **extra: Any) -> dict[str, Any]:
+    return {"event_id": f"t{i}", "ts": DAY + timedelta(minutes=minute), "bot_id": "b1", "chain": "c", "protocol": "p",
+            "action": "swap", "wallet": "w", "outcome": "success", "gas_used": 100, **extra}  # fmt: skip
+
+
+def claim(i: int, minute: float, outcome: str = "success") -> dict[str, Any]:
+    return {"event_id": f"c{i}", "ts": DAY + timedelta(minutes=minute), "bot_id": "b1", "chain": "c", "protocol": "p",
+            "airdrop": "a", "wallet": "w", "outcome": outcome, "gas_used": 50}  # fmt: skip
+
+
+@pytest.fixture
+def seeded(warehouse: Warehouse) -> str:
+    migrate(warehouse.url)
+    with connect(warehouse.url) as conn:
+        # transactions (claims included): success 0 -> 2 -> 5, a restart (reset to 1) -> 3: 2 + 3 + 1 + 2 = 8;
+        # a failure series born at minute 3 with 1 -> 2: 1 + 1 = 2. Ten in all, two failed.
+        load(conn, TX, {"bot_id": "b1", "outcome": "success"}, [(1, 0), (2, 2), (3, 5), (4, 1), (5, 3)])
+        load(conn, TX, {"bot_id": "b1", "outcome": "failure"}, [(3, 1), (5, 2)])
+        # claims: 3 in the window, 2 succeeded
+        load(conn, CLAIMS, {"bot_id": "b1", "outcome": "success", "reason": "none"}, [(1, 0), (5, 2)])
+        load(conn, CLAIMS, {"bot_id": "b1", "outcome": "failure", "reason": "rpc_error"}, [(1, 0), (5, 1)])
+        # gas: 7 transactions at 100 and 3 claims at 50 = 850 in the window, but Prometheus saw 1000 (lost events)
+        load(conn, GAS, {"bot_id": "b1"}, [(1, 0), (5, 1000)])
+        # RPC: 100 requests, 50 under 0.1 s, 96 under 0.5 s: p95 = 0.1 + 0.4 * (95 - 50) / (96 - 50)
+        for le, n in (("0.1", 50), ("0.5", 96), ("+Inf", 100)):
+            load(conn, BUCKETS, {"bot_id": "b1", "le": le}, [(1, 0), (5, n)])
+        load(conn, REQUESTS, {"bot_id": "b1"}, [(1, 0), (5, 100)])
+        load(conn, UP, {"bot_id": "b1"}, [(1, 1), (2, 1), (3, 0), (4, 1)])
+        # events: 7 transactions and 3 claims inside (minute 1, minute 5]; one transaction before the window
+        insert(conn, "transactions", [tx(i, 1 + i / 2) for i in range(1, 8)] + [tx(0, 0.5)])
+        insert(conn, "claims", [claim(1, 2), claim(2, 3), claim(3, 4, "failure")])
+    return warehouse.url
+
+
+def rows(url: str, sql: str) -> list[dict[str, Any]]:
+    with connect(url) as conn:
+        frame = conn.fetch_frame(sql)
+    return list(frame.iter_rows(named=True))
+
+
+def test_increases_count_resets_and_births(seeded):
+    (got,) = rows(seeded, f"SELECT sum(increase) AS n FROM metric_increases WHERE metric = '{TX}'")
+    assert got["n"] == 10.0
+
+
+def test_ops_daily(seeded):
+    (day,) = rows(seeded, "SELECT * FROM ops_daily")
+    assert (day["bot_id"], day["tx_count"], day["tx_failed"], day["gas_used"]) == ("b1", 10, 2, 1000)
+    assert (day["rpc_requests"], day["rpc_errors"], day["rpc_error_ratio"]) == (100, 0, 0.0)
+    assert day["rpc_p95_seconds"] == pytest.approx(0.1 + 0.4 * 45 / 46)
+    assert day["uptime_share"] == 0.75
+
+
+def test_p95_in_the_open_bucket_is_the_highest_bound(warehouse: Warehouse):
+    migrate(warehouse.url)
+    with connect(warehouse.url) as conn:
+        for le, n in (("0.1", 50), ("0.5", 90), ("+Inf", 100)):
+            load(conn, BUCKETS, {"bot_id": "b2", "le": le}, [(1, 0), (5, n)])
+    (day,) = rows(warehouse.url, "SELECT rpc_p95_seconds FROM ops_daily")
+    assert day["rpc_p95_seconds"] == 0.5
+
+
+def test_prometheus_vs_events(seeded):
+    got = {r["measure"]: r for r in rows(seeded, "SELECT * FROM prometheus_vs_events")}
+    assert sorted(got) == ["claims", "claims_succeeded", "gas_used", "transactions"]
+    assert (got["transactions"]["prometheus"], got["transactions"]["events"], got["transactions"]["agrees"]) == (
+        10.0, 10.0, True,
+    )  # fmt: skip
+    assert (got["claims"]["events"], got["claims_succeeded"]["events"]) == (3.0, 2.0)
+    gas = got["gas_used"]
+    assert (gas["prometheus"], gas["events"], gas["difference"], gas["agrees"]) == (1000.0, 850.0, 150.0, False)
+    assert gas["window_start"] == at(1) and gas["window_end"] == at(5)
+
+
+def test_the_views_read_only_rules_the_etl_loads_by_default():
+    sql = next(m.sql for m in migrations("duckdb") if m.name == "prometheus_views")
+    named = set(re.findall(r"'([a-z_]+:[a-z_:]+)'", sql))
+    assert len(named) >= 8 and named <= set(OPS_RECORDS), named - set(OPS_RECORDS)
