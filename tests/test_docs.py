@@ -33,3 +33,25 @@ def test_docs_name_every_cli_make_target_and_port():
     readme = (ROOT / "README.md").read_text()
     for needle in ("make demo", "make test", "make bench", "9464", "9090"):
         assert needle in readme, needle
+
+
+def test_the_inventory_and_the_readme_count_what_the_code_has():
+    import yaml
+
+    from airdrops.analytics.query import VIEWS
+    from airdrops.monitoring.vocabulary import PORTS
+
+    inventory = (ROOT / "docs" / "pulse_inventory.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    missing = [view for view in VIEWS if f"`{view}`" not in inventory]
+    assert not missing, f"docs/pulse_inventory.md does not say who reads {missing}"
+    for port in (PORTS.bot_metrics, PORTS.collector_metrics, PORTS.prometheus, PORTS.alertmanager, PORTS.grafana):
+        assert f"| {port}" in inventory, port
+    recording = yaml.safe_load((ROOT / "rules" / "recording.yml").read_text())["groups"]
+    alerting = [r for g in yaml.safe_load((ROOT / "rules" / "alerts.yml").read_text())["groups"] for r in g["rules"]]
+    records = sum(len(g["rules"]) for g in recording)
+    names = {r["alert"] for r in alerting}
+    counts = f"{records} recording rules in {len(recording)} groups"
+    assert counts in inventory, counts
+    alerts = f"{len(alerting)} alerting rules for {len(names)} alerts"
+    assert alerts in inventory and alerts in readme, alerts

@@ -225,3 +225,48 @@ def test_as_of_bounds_the_opportunity_cost():
     # on 2 March only morpho's first day counts: 1000 USD-days; aerodrome's deposit that instant adds 0
     assert by(early, "protocol")["morpho"]["capital_usd_days"] == pytest.approx(1000.0)
     assert by(early, "protocol")["aerodrome"]["capital_usd_days"] == 0.0
+
+
+def test_the_worked_example_of_the_docs():
+    """docs/analytics.md, "Worked example": the same inputs give the numbers printed there."""
+    from datetime import date, timedelta
+    from pathlib import Path
+
+    day = date(2025, 3, 1)
+    outcomes = pl.DataFrame(
+        [(day, "b", "base", "xp", "xp-s1", "w1", "success", "none", False, False, "XP", 2, 1000.0, 500.0)],
+        schema=cases.CLAIM_OUTCOMES.schema,
+        orient="row",
+    )
+    returns = pl.DataFrame(
+        [("xp-s1", "xp", "base", "XP", 1000.0, 500.0, 400.0, 400 * 0.60, 600.0, 0.40, 600 * 0.40)],
+        schema=cases.AIRDROP_RETURNS.schema,
+        orient="row",
+    )
+    gas = pl.DataFrame(
+        [
+            (day, "b", "base", "xp", None, "swap", 3, 300_000, 0.003, 9.0, 3.0),  # farming gas and the pool's fees
+            (day, "b", "base", "xp", "xp-s1", "claim", 2, 100_000, 0.001, 3.0, None),
+        ],
+        schema=cases.GAS_COSTS_DAILY.schema,
+        orient="row",
+    )
+    as_of = datetime(2025, 3, 31, tzinfo=UTC)
+    flows = pl.DataFrame(
+        [(as_of - timedelta(days=30), "b", "xp", "base", "deposit", 10_000.0)],
+        schema=cases.CAPITAL_FLOWS.schema,
+        orient="row",
+    )
+    track = airdrop_tracking(outcomes, returns)
+    (row,) = roi_by_protocol(gas, track, capital_locked(flows, as_of, annual_rate=0.05)).rows(named=True)
+    assert (row["realized_usd"], row["unrealized_usd"], row["value_now_usd"]) == (240.0, 240.0, 480.0)
+    assert (row["gas_usd"] + row["fees_usd"], round(row["opportunity_cost_usd"], 2)) == (15.0, 41.10)
+    assert (round(row["cost_usd"], 2), round(row["net_usd"], 2), f"{row['roi']:.1%}") == (56.10, 423.90, "755.7%")
+    assert (row["net_after_gas_usd"], f"{row['roi_after_gas']:.1%}") == (465.0, "3100.0%")
+    l2 = roi_by_protocol(gas.with_columns(fee_usd=pl.lit(0.02), fees_usd=pl.lit(None, pl.Float64)), track,
+                         capital_locked(flows.clear(), as_of)).row(0, named=True)  # fmt: skip
+    assert (round(l2["net_after_gas_usd"], 2), l2["roi_after_gas"]) == (479.96, None)
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "analytics.md").read_text()
+    for shown in ("**$240.00**", "**$15.00**", "**$41.10**", "**$56.10**", "**$423.90**", "**755.7 %**",
+                  "**$465.00**", "**3100.0 %**", "$479.96"):  # fmt: skip
+        assert shown in doc, shown

@@ -22,10 +22,11 @@ from rich.console import Console
 from rich.table import Table
 
 from airdrops.alerting import Channels, Timing, render
-from airdrops.monitoring.vocabulary import BOT_JOB
+from airdrops.monitoring.vocabulary import BOT_JOB, EXPECTED_CLAIM_REASONS
 from airdrops.protocols import LocalNode
 from airdrops.rules.build import write as write_rules
 from airdrops.rules.config import DEFAULT, BurnRateWindow, RulesConfig
+from airdrops.rules.slo import counted_claims
 from airdrops.services import Alertmanager, Prometheus, WebhookSink, free_port
 from airdrops.services.outage import CuttableProxy
 from airdrops.services.prometheus import scalar
@@ -45,15 +46,34 @@ DEMO_RULES: RulesConfig = DEFAULT.with_overrides(
 )
 DEMO_TIMING = Timing(group_wait="2s", group_interval="10s", repeat_interval="1h")
 
+#: The claim success rate of the whole run, as the dashboards and the report define it.
+CLAIM_SUCCESS_RATE = (
+    'sum(airdrops_claim_attempts_total{outcome="success"})'
+    f" / sum(airdrops_claim_attempts_total{{{counted_claims()}}})"
+)
+#: The ETL's step for the demo's Prometheus data: a run of minutes needs more than one point a minute.
+DEMO_STEP_S = 5
 SUMMARY_QUERIES = (
     ("bot scraped (up)", f'max(up{{job="{BOT_JOB}"}})', "{:.0f}"),
     ("transactions sent", "sum(airdrops_protocol_tx_total)", "{:.0f}"),
     ("transactions failed", 'sum(airdrops_protocol_tx_total{outcome="failure"}) or vector(0)', "{:.0f}"),
     ("claims succeeded", 'sum(airdrops_claim_attempts_total{outcome="success"}) or vector(0)', "{:.0f}"),
-    ("claims failed", 'sum(airdrops_claim_attempts_total{outcome="failure"}) or vector(0)', "{:.0f}"),
+    (
+        "claims failed (faults)",
+        f'sum(airdrops_claim_attempts_total{{outcome="failure", {counted_claims()}}}) or vector(0)',
+        "{:.0f}",
+    ),
+    (
+        "claims ending in an expected outcome",
+        f'sum(airdrops_claim_attempts_total{{outcome="failure", reason=~"{"|".join(EXPECTED_CLAIM_REASONS)}"}}) '
+        "or vector(0)",
+        "{:.0f}",
+    ),
+    ("claim success rate (succeeded / counted)", CLAIM_SUCCESS_RATE, "{:.1%}"),
     ("claimed value (USD)", "sum(airdrops_claim_value_usd_total) or vector(0)", "{:,.2f}"),
     ("gas used", "sum(airdrops_protocol_gas_used_total)", "{:,.0f}"),
     ("gas cost (USD)", "sum(airdrops_protocol_gas_cost_usd_total)", "{:,.4f}"),
+    ("swap and bridge fees (USD)", "sum(airdrops_protocol_fees_usd_total) or vector(0)", "{:,.4f}"),
     ("RPC requests", "sum(airdrops_rpc_request_duration_seconds_count)", "{:,.0f}"),
     ("RPC errors", "sum(airdrops_rpc_request_errors_total) or vector(0)", "{:.0f}"),
     (
@@ -165,9 +185,11 @@ def run_demo(
 def analytics(out: Path, prometheus_url: str, console: Console, days: int = 28, wallets: int = 20) -> None:
     """Weeks of history, the ETL (events and Prometheus) into the warehouse, and the HTML report."""
     from airdrops.analytics import build_report
+    from airdrops.collectors.config import MetricsConfig, default_queries
     from airdrops.collectors.metrics_stream import run_metrics
     from airdrops.collectors.pipeline import run_events
-    from airdrops.collectors.warehouse import WarehouseURL
+    from airdrops.collectors.reconcile import check_sources
+    from airdrops.collectors.warehouse import WarehouseURL, connect
 
     url = WarehouseURL.parse(os.environ.get("WAREHOUSE_URL") or f"duckdb:///{out / 'airdrops.duckdb'}")
     events = out / "events"
@@ -197,10 +219,19 @@ def analytics(out: Path, prometheus_url: str, console: Console, days: int = 28, 
         )
     with console.status(f"ETL into {url.redacted}"):
         result = run_events(url, str(events))
-        metrics = run_metrics(url, prometheus=prometheus_url)
+        # the bot has stopped and been scraped a last time: load up to now, at a step that fits a short run
+        config = MetricsConfig(queries=default_queries(DEMO_STEP_S))
+        metrics = run_metrics(url, config, prometheus=prometheus_url, until=time.time())
+        with connect(url) as conn:
+            disagreements = check_sources(conn, since=date.today() - timedelta(days=1))
     console.print(
         f"ETL: {result.loaded:,} events loaded ({result.quarantined} quarantined), "
-        f"{sum(m.loaded for m in metrics):,} Prometheus samples, into {url.redacted}"
+        f"{sum(m.loaded for m in metrics):,} Prometheus samples, into {url.redacted}; "
+        + (
+            f"[bold yellow]{len(disagreements)} Prometheus vs event log disagreement(s)[/]"
+            if disagreements
+            else "Prometheus and the event log agree"
+        )
     )
     with console.status("building the report"):
         report = build_report(url.url, out / "report")

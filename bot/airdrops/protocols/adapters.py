@@ -19,6 +19,7 @@ from airdrops.monitoring import track_claim, track_tx, vocabulary
 from airdrops.protocols.base import Action, ProtocolAdapter, TxOutcome
 from airdrops.protocols.chain.deploy import World
 from airdrops.protocols.chain.transactions import fee_fields, sign_and_send
+from airdrops.protocols.errors import ChainUnavailable
 
 # Revert reasons of the bundled contracts, snake-cased, and the claim reasons of the vocabulary (the
 # distributor reverts with "not eligible", "already claimed"). Anything else is reported as
@@ -113,8 +114,13 @@ class ChainAdapter(ProtocolAdapter):
         self.token_usd = token_usd
 
     def execute(self, wallet: LocalAccount, amount: Decimal) -> TxOutcome:
+        """Send the action and report it; an unreachable node is reported as `rpc_error`, then raised."""
         with track_tx(chain=self.chain, protocol=self.name, action=str(self.action), wallet=wallet.address) as t:
-            outcome = self._execute(wallet, Decimal(amount))
+            try:
+                outcome = self._execute(wallet, Decimal(amount))
+            except ChainUnavailable:
+                t.set_result(success=False, error=vocabulary.RPC_ERROR)
+                raise
             t.set_result(
                 tx_hash=outcome.tx_hash,
                 gas_used=outcome.gas_used,
@@ -206,6 +212,8 @@ class ChainAdapter(ProtocolAdapter):
             self.w3.eth.call(call, block_identifier=receipt["blockNumber"] - 1)
         except ContractLogicError as exc:
             return revert_code(exc.message)
+        except Web3RPCError:  # e.g. "EVM error OutOfGas": the node names no revert reason
+            return vocabulary.REVERTED
         return vocabulary.REVERTED
 
     @staticmethod
@@ -341,7 +349,11 @@ class ClaimAdapter(ChainAdapter):
         and a `claim` event), valued with `airdrop_token_usd()` when given.
         """
         with track_claim(self.chain, self.name, self.airdrop, wallet.address) as c:
-            outcome = self._execute(wallet, Decimal(amount))
+            try:
+                outcome = self._execute(wallet, Decimal(amount))
+            except ChainUnavailable:  # the claim failed on the RPC: that is its reason, whatever raised it
+                c.set_claim(success=False, reason=vocabulary.RPC_ERROR)
+                raise
             price = self._airdrop_usd() if self._airdrop_usd is not None and outcome.success else None
             c.set_claim(
                 success=outcome.success,

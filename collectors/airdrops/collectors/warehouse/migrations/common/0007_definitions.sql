@@ -15,13 +15,3 @@ CREATE TABLE definitions (
     value double precision NOT NULL,
     description text NOT NULL
 );
-
--- ROI as a ratio, or NULL where the cost is too small to give a meaningful one (docs/analytics.md).
-CREATE FUNCTION roi_ratio(net numeric, cost numeric, gross numeric) RETURNS double precision
-LANGUAGE sql STABLE AS $$
-    SELECT CASE
-        WHEN cost >= (SELECT value FROM definitions WHERE name = 'roi_min_cost_usd')
-         AND cost >= abs(gross) * (SELECT value FROM definitions WHERE name = 'roi_min_cost_share')
-        THEN CAST(net AS double precision) / CAST(cost AS double precision)
-    END
-$$;

@@ -1,7 +1,7 @@
 -- What Prometheus counted, kept beyond its retention: daily operations per bot (ops_daily) and a
 -- reconciliation of Prometheus' counts with the event log's (prometheus_vs_events). Both read the counters
 -- the `airdrops-ops.rules` recording rules sum per bot (bot_id:...:sum, loaded by the ETL's default queries)
--- and `bot_id:airdrops_bot_up:max`. One SQL text for PostgreSQL and DuckDB. Grants: 0010 (PostgreSQL).
+-- and `bot_id:airdrops_bot_up:max`. One SQL text for PostgreSQL and DuckDB. Grants: 0011 (PostgreSQL).
 
 -- The increase of every summed counter between consecutive loaded samples: a drop is a reset (the bot
 -- restarted and counts from 0 again, so its whole value is new); a series' first sample counts its value when
@@ -68,7 +68,7 @@ WITH totals AS (
            CASE
                WHEN upper IS NULL THEN top  -- in the +Inf bucket: the highest finite bound, as Prometheus says
                ELSE coalesce(lower, 0) + (upper - coalesce(lower, 0))
-                    * (0.95 * observed - coalesce(below_lower, 0)) / (below - coalesce(below_lower, 0))
+                    * (0.95 * observed - coalesce(below_lower, 0)) / nullif(below - coalesce(below_lower, 0), 0)
            END AS rpc_p95_seconds,
            row_number() OVER (PARTITION BY day, bot_id ORDER BY upper NULLS LAST) AS rn
     FROM ordered

@@ -1,6 +1,6 @@
 -- Protocol fees besides gas (pool swap fees, bridge fees, claim fees) and what a swap gave, from the event
 -- schema; the claim views count claims through the vocabulary's taxonomy (table claim_reasons of 0007).
--- One SQL text for PostgreSQL and DuckDB. Grants: 0009 (PostgreSQL).
+-- One SQL text for PostgreSQL and DuckDB. Grants: 0011 (PostgreSQL).
 
 ALTER TABLE transactions ADD COLUMN amount_in numeric(38,18);
 ALTER TABLE transactions ADD COLUMN token_in text;

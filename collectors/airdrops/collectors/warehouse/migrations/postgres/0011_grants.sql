@@ -1,4 +1,4 @@
--- The reporting role (Grafana) reads the vocabulary's tables and the views of 0008 and 0009 (never the
+-- The reporting role (Grafana) reads the vocabulary's tables and the views of 0009 and 0010 (never the
 -- metric tables themselves); the ETL keeps the vocabulary's tables in sync with the code (rows come and go
 -- as it changes).
 GRANT SELECT ON claim_reasons, definitions TO airdrops_reader;
