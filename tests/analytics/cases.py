@@ -327,6 +327,21 @@ ROI_BY_AIRDROP = frame(
     ],
 )
 
+# costs_by_wallet: transactions and claims per wallet, chain and protocol (gas and fees of whatever was mined).
+COSTS_BY_WALLET = frame(
+    "costs_by_wallet",
+    [
+        # wallet, bot, chain, protocol, tx, gas used, native, gas USD, fees USD
+        ("w1", "b1", "base", "aerodrome", 2, 300_000, 0.003, 6.0, 0.0),  # t3, c1
+        ("w1", "b1", "base", "morpho", 1, 50_000, 0.0005, 1.0, 0.0),  # t6
+        ("w1", "b1", "base", "uniswap", 2, 250_000, 0.0025, 5.0, 0.36),  # t1, t7 (the AERO sale)
+        ("w1", "b1", "polygon", "quickswap", 4, 200_000, 0.06, 0.03, 0.0),  # t5, c5, c6 (rpc errors), c7
+        ("w2", "b1", "base", "aerodrome", 3, 150_000, 0.0015, 3.0, 0.0),  # t4, c2 (rpc error), c3
+        ("w2", "b1", "base", "uniswap", 1, 250_000, 0.0025, 5.0, 0.0),  # t2
+        ("w2", "b1", "polygon", "quickswap", 2, 100_000, 0.02, 0.01, 0.0),  # c8 (no gas money), c9
+        ("w3", "b1", "base", "aerodrome", 1, 50_000, 0.0005, 1.0, 0.0),  # c4 (not eligible)
+    ],
+)
 OPS_DAILY = frame(
     "ops_daily",
     [(day(1), "b1", 100, 2, 0.02, 0.1 + 0.4 * 45 / 46, 6, 0, 600_000, 12.0, 0.0, 21, 1, 0.75)],
@@ -354,6 +369,7 @@ VIEW_FRAMES: dict[str, pl.DataFrame] = {
     "roi_by_protocol": ROI_BY_PROTOCOL,
     "roi_by_airdrop": ROI_BY_AIRDROP,
     "airdrop_returns": AIRDROP_RETURNS,
+    "costs_by_wallet": COSTS_BY_WALLET,
     "ops_daily": OPS_DAILY,
     "prometheus_vs_events": PROMETHEUS_VS_EVENTS,
 }

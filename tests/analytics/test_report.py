@@ -51,6 +51,8 @@ def test_report_shows_the_hand_worked_numbers(report):
     # what Prometheus counted: 1 March, 100 RPC requests, p95 0.49 s; the gas in USD disagrees with the events
     assert "1 of 5 comparisons (per day, bot and measure) disagree" in html
     assert '<td>gas_usd</td><td class="num">12</td><td class="num">10.02</td>' in html
+    # gas and fees per wallet, the costliest first: w1 spent 12.03 of gas and 0.36 of fees
+    assert '<td>w1</td><td>base,polygon</td><td class="num">9</td><td class="num">$12.03</td>' in html
     # nothing annualized over 3 days (it would read +150164604.8 %), and no ROI over quickswap's $0.04 of gas
     assert "150164604" not in html and "+74900" not in html
 

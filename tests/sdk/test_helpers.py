@@ -93,6 +93,24 @@ def test_track_claim_counts_attempts_by_reason_and_value(capmetrics, capevents):
     assert [e["reason"] for e in capevents.of_type("claim")] == ["none", "already_claimed"]
 
 
+def test_declared_series_start_at_zero_and_count_on(capmetrics):
+    """Declared counters exist at 0 before the first operation, one series per outcome and reason."""
+    monitoring.declare_airdrop("base", "morpho", "morpho-s1")
+    monitoring.declare_protocol("base", "uniswap", ["swap", "bridge"])
+    attempts = capmetrics.series("airdrops.claim.attempts", airdrop="morpho-s1")
+    assert len(attempts) == len(monitoring.vocabulary.CLAIM_REASON_NAMES) and all(s["value"] == 0 for s in attempts)
+    assert {s["attributes"]["reason"] for s in attempts} == set(monitoring.vocabulary.CLAIM_REASON_NAMES)
+    assert capmetrics.series("airdrops.claim.value", airdrop="morpho-s1")[0]["value"] == 0
+    for action in ("swap", "bridge", "claim"):
+        protocol = "morpho" if action == "claim" else "uniswap"
+        for name in ("airdrops.protocol.tx", "airdrops.protocol.gas.used", "airdrops.protocol.fees"):
+            assert capmetrics.series(name, protocol=protocol, action=action), (name, action)
+    with monitoring.track_claim("base", "morpho", "morpho-s1", "0xabc") as claim:
+        claim.set_claim(success=False, reason="not_eligible")
+    assert capmetrics.value("airdrops.claim.attempts", airdrop="morpho-s1", reason="not_eligible") == 1
+    assert capmetrics.value("airdrops.claim.attempts", airdrop="morpho-s1") == 1
+
+
 def test_risk_check_counts_pass_and_breach_and_emits_breach_event(capmetrics, capevents):
     with monitoring.risk_check("max_drawdown"):
         pass

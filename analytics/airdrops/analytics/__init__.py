@@ -21,7 +21,14 @@ from airdrops.analytics.query import VIEWS, MissingViewError, Views, open_views,
 from airdrops.analytics.report import build_report
 from airdrops.analytics.returns import XirrError, annualize, twr, xirr, xnpv
 from airdrops.analytics.risks import open_risks
-from airdrops.analytics.roi import capital_locked, gas_by_chain, roi_by_airdrop, roi_by_protocol, worst
+from airdrops.analytics.roi import (
+    capital_locked,
+    costs_by_wallet,
+    gas_by_chain,
+    roi_by_airdrop,
+    roi_by_protocol,
+    worst,
+)
 
 __all__ = [
     "VIEWS",
@@ -33,6 +40,7 @@ __all__ = [
     "build_report",
     "capital_locked",
     "claim_failures",
+    "costs_by_wallet",
     "gas_by_chain",
     "open_risks",
     "open_views",

@@ -236,6 +236,24 @@ def roi_by_airdrop(gas: pl.DataFrame, tracking: pl.DataFrame, capital: pl.DataFr
     return _pnl(frame).select(columns).sort(AIRDROP_KEY)
 
 
+def costs_by_wallet(costs: pl.DataFrame) -> pl.DataFrame:
+    """Per wallet (over its chains and protocols): transactions, gas and fees in USD, their total; the largest first.
+
+    `costs` has the columns of the `costs_by_wallet` view.
+    """
+    return (
+        costs.group_by("wallet")
+        .agg(
+            chains=pl.col("chain").unique().sort().str.join(","),
+            tx_count=pl.col("tx_count").sum().cast(pl.Int64),
+            gas_usd=pl.col("gas_usd").sum(),
+            fees_usd=pl.col("fees_usd").sum(),
+        )
+        .with_columns(total_usd=pl.col("gas_usd") + pl.col("fees_usd"))
+        .sort(["total_usd", "wallet"], descending=[True, False])
+    )
+
+
 def worst(roi: pl.DataFrame, n: int = 5, by: str = "roi_after_gas") -> pl.DataFrame:
     """The `n` rows with the lowest `by` (ties: the larger loss first); rows without a value come last."""
     return roi.sort([by, "net_after_gas_usd"], nulls_last=True).head(n)

@@ -12,7 +12,7 @@ from airdrops.analytics.claims import airdrop_tracking, claim_failures, success_
 from airdrops.analytics.portfolio import portfolio_returns, portfolio_series, portfolio_value
 from airdrops.analytics.query import ViewSource
 from airdrops.analytics.risks import RISK_WINDOW, open_risks
-from airdrops.analytics.roi import capital_locked, gas_by_chain, roi_by_airdrop, roi_by_protocol, worst
+from airdrops.analytics.roi import capital_locked, costs_by_wallet, gas_by_chain, roi_by_airdrop, roi_by_protocol, worst
 
 #: Rows in the worst-performer tables.
 WORST_N = 5
@@ -30,6 +30,8 @@ class ReportData:
     tracking: pl.DataFrame
     failures: pl.DataFrame
     gas_by_chain: pl.DataFrame
+    #: Gas and fees per wallet, the largest first.
+    wallets: pl.DataFrame
     capital: pl.DataFrame
     roi_protocol: pl.DataFrame
     roi_airdrop: pl.DataFrame
@@ -84,6 +86,7 @@ def compute(
         tracking=tracking,
         failures=failures,
         gas_by_chain=gas_by_chain(gas),
+        wallets=costs_by_wallet(views["costs_by_wallet"]),
         capital=capital,
         roi_protocol=roi_p,
         roi_airdrop=roi_a,

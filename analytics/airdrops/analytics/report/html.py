@@ -42,6 +42,8 @@ MISSING = "n/a"
 MIN_ANNUALIZE_DAYS = 30
 #: Days of operations shown.
 OPS_DAYS = 14
+#: Wallets shown in the costs table.
+WALLETS = 20
 
 
 def usd(x: Any) -> str:
@@ -239,6 +241,19 @@ def render(data: ReportData, *, source: str, generated_at: datetime) -> str:
                 ("gas_usd", "Gas (USD at the time)", usd),
             ],
             "No gas spent yet.",
+        ),
+        f"<h3>Gas and fees per wallet (the {WALLETS} costliest)</h3>",
+        table(
+            data.wallets.head(WALLETS),
+            [
+                ("wallet", "Wallet", text),
+                ("chains", "Chains", text),
+                ("tx_count", "Transactions", num),
+                ("gas_usd", "Gas", usd),
+                ("fees_usd", "Fees", usd),
+                ("total_usd", "Total", usd),
+            ],
+            "No transactions yet.",
         ),
         "<h2>ROI per airdrop</h2>",
         charts.roi_chart(
