@@ -80,6 +80,9 @@ def run(tmp_path_factory: pytest.TempPathFactory, postgres_server: Any) -> Itera
                 assert bot.stdout.readline().strip() == "declared"
                 # every claim series scraped at 0 (twice), before anything counts
                 wait_for(lambda: value(prom.url, f"count(count_over_time({claims()}[1m]) >= 2)") == 8, timeout=60)
+                # ... and summed by the rules the ETL loads, so their first sample is 0 too
+                sums = f'{OPS_RECORDS[0]}{{bot_id="{BOT}"}}'
+                wait_for(lambda: value(prom.url, f"count(count_over_time({sums}[1m]) >= 2)") == 8, timeout=30)
                 bot.stdin.write("go\n")
                 bot.stdin.flush()
                 scenario = json.loads(bot.stdout.readline())
