@@ -10,7 +10,7 @@ Story (bot b1 farms three protocols on base and polygon, bot b2 only holds a por
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -346,15 +346,17 @@ OPS_DAILY = frame(
     "ops_daily",
     [(day(1), "b1", 100, 2, 0.02, 0.1 + 0.4 * 45 / 46, 6, 0, 600_000, 12.0, 0.0, 21, 1, 0.75)],
 )
+_START = _at(0) - timedelta(minutes=5)
 PROMETHEUS_VS_EVENTS = frame(
     "prometheus_vs_events",
     [
-        # day, bot, measure, window start, end, prometheus, events, difference, agrees
-        (day(1), "b1", "claims", _at(0), _at(23), 2.0, 2.0, 0.0, True),
-        (day(1), "b1", "claims_succeeded", _at(0), _at(23), 1.0, 1.0, 0.0, True),
-        (day(1), "b1", "gas_usd", _at(0), _at(23), 12.0, 10.02, 12.0 - 10.02, False),
-        (day(1), "b1", "gas_used", _at(0), _at(23), 600_000.0, 600_000.0, 0.0, True),
-        (day(1), "b1", "transactions", _at(0), _at(23), 6.0, 6.0, 0.0, True),
+        # day, bot, measure, window start, end, prometheus, events, difference, agrees; b1's counters were all 0
+        # in its first sample, so its first window opens 5 minutes before it (what was scraped after it counts)
+        (day(1), "b1", "claims", _START, _at(23), 2.0, 2.0, 0.0, True),
+        (day(1), "b1", "claims_succeeded", _START, _at(23), 1.0, 1.0, 0.0, True),
+        (day(1), "b1", "gas_usd", _START, _at(23), 12.0, 10.02, 12.0 - 10.02, False),
+        (day(1), "b1", "gas_used", _START, _at(23), 600_000.0, 600_000.0, 0.0, True),
+        (day(1), "b1", "transactions", _START, _at(23), 6.0, 6.0, 0.0, True),
     ],
 )
 

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -222,8 +222,9 @@ def analytics(out: Path, prometheus_url: str, console: Console, days: int = 28, 
         # the bot has stopped and been scraped a last time: load up to now, at a step that fits a short run
         config = MetricsConfig(queries=default_queries(DEMO_STEP_S))
         metrics = run_metrics(url, config, prometheus=prometheus_url, until=time.time())
-        with connect(url) as conn:
-            disagreements = check_sources(conn, since=date.today() - timedelta(days=1))
+        with connect(url) as conn:  # the demo bot has stopped and was scraped since: today is complete for it
+            today = datetime.now(UTC).date()
+            disagreements = check_sources(conn, today, today + timedelta(days=1))
     console.print(
         f"ETL: {result.loaded:,} events loaded ({result.quarantined} quarantined), "
         f"{sum(m.loaded for m in metrics):,} Prometheus samples, into {url.redacted}; "

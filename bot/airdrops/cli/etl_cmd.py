@@ -163,15 +163,16 @@ def _run_metrics(
 
 
 def _check_sources(url: Any, results: list[Any]) -> None:
-    """Warn (and count) where Prometheus and the event log disagree over the days this run loaded."""
+    """Warn (and count) where Prometheus and the event log disagree on the days this run completed."""
     from airdrops.collectors.reconcile import check_sources
     from airdrops.collectors.warehouse import connect
 
     starts = [r.window_start for r in results if r.window_start is not None]
-    if not starts:
-        return
+    ends = [r.window_end for r in results if r.window_end is not None]
+    if not starts or min(starts).date() >= max(ends).date():
+        return  # no day ended within this run's window
     with connect(url) as conn:
-        for d in check_sources(conn, since=min(starts).date()):
+        for d in check_sources(conn, min(starts).date(), max(ends).date()):
             console.print(
                 f"[bold yellow]sources disagree[/]: {d.measure} of bot {d.bot_id} on {d.day}: "
                 f"Prometheus {d.prometheus:g}, event log {d.events:g} (view prometheus_vs_events)"

@@ -7,8 +7,12 @@ event log that was not shipped, a scrape gap, a bot writing events without metri
 round): each is logged as a warning and counted in `airdrops.etl.sources.disagreements`, which the
 alert `AirdropsSourcesDisagree` watches.
 
-    for d in check_sources(conn, since=date(2025, 3, 1)):
+    for d in check_sources(conn, date(2025, 3, 1), date(2025, 3, 2)):
         print(d.day, d.bot_id, d.measure, d.prometheus, d.events)
+
+Check whole days: an event shows in Prometheus a scrape and an evaluation after it happened, so the last
+minutes of a running bot are not yet in the samples the events are compared with. The collector checks
+the days its metrics run completed (crossed the end of).
 """
 
 from __future__ import annotations
@@ -32,12 +36,12 @@ class Disagreement:
     events: float
 
 
-def check_sources(conn: Connection, since: date) -> list[Disagreement]:
-    """The disagreements of `since` and later, each logged and counted."""
+def check_sources(conn: Connection, first_day: date, end_day: date) -> list[Disagreement]:
+    """The disagreements of the days from `first_day` up to (not including) `end_day`, each logged and counted."""
     rows = conn.execute(
         "SELECT day, bot_id, measure, prometheus, events FROM prometheus_vs_events "
-        "WHERE day >= %s AND NOT agrees ORDER BY day, bot_id, measure",
-        (since,),
+        "WHERE day >= %s AND day < %s AND NOT agrees ORDER BY day, bot_id, measure",
+        (first_day, end_day),
     )
     found = [Disagreement(r[0], r[1], r[2], float(r[3]), float(r[4])) for r in rows]
     for d in found:

@@ -7,14 +7,16 @@
 -- restarted and counts from 0 again, so its whole value is new); a series' first sample counts its value when
 -- the series was born after the bot's first sample of that rule (a reason or outcome seen for the first
 -- time), and nothing otherwise (what came before the ETL's first window is not in the warehouse).
--- `prev_ts` is the time of the previous sample: each increase happened in (prev_ts, ts].
+-- `prev_ts` is the time of the previous sample: each increase happened in (prev_ts, ts]; `first_ts` and
+-- `first_value` are the series' first loaded sample.
 CREATE VIEW metric_increases AS
 WITH samples AS (
     SELECT m.metric, s.series_id, m.labels->>'bot_id' AS bot_id, m.labels->>'outcome' AS outcome,
            m.labels->>'le' AS le, s.ts, s.value,
            lag(s.ts) OVER (PARTITION BY s.series_id ORDER BY s.ts) AS prev_ts,
            lag(s.value) OVER (PARTITION BY s.series_id ORDER BY s.ts) AS prev_value,
-           min(s.ts) OVER (PARTITION BY s.series_id) AS series_first_ts
+           min(s.ts) OVER (PARTITION BY s.series_id) AS series_first_ts,
+           first_value(s.value) OVER (PARTITION BY s.series_id ORDER BY s.ts) AS series_first_value
     FROM metric_samples s
     JOIN metric_series m ON m.series_id = s.series_id
     WHERE m.metric LIKE 'bot\_id%:sum' ESCAPE '\'
@@ -23,6 +25,7 @@ WITH samples AS (
     FROM samples
 )
 SELECT metric, series_id, bot_id, outcome, le, CAST(ts AT TIME ZONE 'UTC' AS date) AS day, ts, prev_ts,
+       series_first_ts AS first_ts, series_first_value AS first_value,
        CASE
            WHEN prev_value IS NULL THEN CASE WHEN series_first_ts > bot_first_ts THEN value ELSE 0 END
            WHEN value >= prev_value THEN value - prev_value
@@ -98,15 +101,37 @@ LEFT JOIN p95 p ON p.day = t.day AND p.bot_id = t.bot_id AND p.rn = 1
 LEFT JOIN up u ON u.day = t.day AND u.bot_id = t.bot_id;
 
 -- Per UTC day, bot and measure: what Prometheus counted against what the event log recorded over the same
--- stretch of time, (window_start, window_end] = from the sample before the day's first to its last. Measures:
--- claims, claims_succeeded, claimed_usd, transactions (claims included, as the metric counts them), gas_used,
--- gas_usd, fees_usd. `agrees` when the difference is within `reconcile_tolerance` (table definitions) of the
--- larger side; a scrape landing just after a window's edge moves a few events to the next window.
+-- stretch of time, (window_start, window_end] = from the sample before the day's first to its last. An event
+-- shows in the samples a scrape and a rule evaluation after it happened, so one just before window_start is
+-- counted after it: when a bot's counters were all at 0 in its first sample (a bot that declares them, seen
+-- from its start), its first window starts 5 minutes before that sample (Prometheus' look-back: longer than
+-- any scrape and evaluation interval), so the events of its first moments count.
+-- Measures: claims, claims_succeeded, claimed_usd, transactions (claims included, as the metric counts them),
+-- gas_used, gas_usd, fees_usd. `agrees` when the difference is within `reconcile_tolerance` (table
+-- definitions) of the larger side. The edge effect remains at the end of a running bot's last window and
+-- where the ETL started after a bot: the collector checks only the days a run completed.
 CREATE VIEW prometheus_vs_events AS
-WITH windows AS (
-    SELECT day, bot_id, min(coalesce(prev_ts, ts)) AS window_start, max(ts) AS window_end
+WITH starts AS (
+    SELECT bot_id, min(first_ts) AS first_ts
+    FROM metric_increases
+    GROUP BY bot_id
+), from_zero AS (
+    SELECT s.bot_id, bool_and(m.first_value = 0) AS from_zero
+    FROM starts s
+    JOIN metric_increases m ON m.bot_id = s.bot_id AND m.first_ts = s.first_ts AND m.prev_ts IS NULL
+    GROUP BY s.bot_id
+), days AS (
+    SELECT day, bot_id, min(ts) AS first_ts, min(coalesce(prev_ts, ts)) AS window_start, max(ts) AS window_end
     FROM metric_increases
     GROUP BY day, bot_id
+), windows AS (
+    SELECT d.day, d.bot_id,
+           CASE WHEN z.from_zero AND d.first_ts = s.first_ts THEN d.first_ts - INTERVAL '5 minutes'
+                ELSE d.window_start END AS window_start,
+           d.window_end
+    FROM days d
+    JOIN starts s ON s.bot_id = d.bot_id
+    JOIN from_zero z ON z.bot_id = d.bot_id
 ), counted AS (
     SELECT day, bot_id, measure, sum(increase) AS prometheus
     FROM (SELECT day, bot_id, increase,
