@@ -194,6 +194,8 @@ OPS = [
     ("bot_id_outcome:airdrops_scheduler_job_runs_total:sum", {"outcome": "success"}, [(0, 0), (23, 20)]),
     ("bot_id_outcome:airdrops_scheduler_job_runs_total:sum", {"outcome": "failure"}, [(0, 0), (23, 1)]),
     ("bot_id:airdrops_bot_up:max", {}, [(0, 1), (12, 1), (18, 0), (23, 1)]),
+    # b1 started a minute before its first sample: Prometheus saw it from its start
+    ("bot_id:airdrops_bot_start_time_seconds:max", {}, [(0, _at(0).timestamp() - 60), (23, _at(0).timestamp() - 60)]),
 ]  # fmt: skip
 SERIES = [
     (series_id(m, {"bot_id": "b1", **labels}), m, labels_json({"bot_id": "b1", **labels})) for m, labels, _ in OPS
@@ -346,12 +348,12 @@ OPS_DAILY = frame(
     "ops_daily",
     [(day(1), "b1", 100, 2, 0.02, 0.1 + 0.4 * 45 / 46, 6, 0, 600_000, 12.0, 0.0, 21, 1, 0.75)],
 )
-_START = _at(0) - timedelta(minutes=5)
+_START = _at(0) - timedelta(seconds=61)
 PROMETHEUS_VS_EVENTS = frame(
     "prometheus_vs_events",
     [
-        # day, bot, measure, window start, end, prometheus, events, difference, agrees; b1's counters were all 0
-        # in its first sample, so its first window opens 5 minutes before it (what was scraped after it counts)
+        # day, bot, measure, window start, end, prometheus, events, difference, agrees; Prometheus saw b1 from its
+        # start, a minute before its first sample: its first window opens then (less a second)
         (day(1), "b1", "claims", _START, _at(23), 2.0, 2.0, 0.0, True),
         (day(1), "b1", "claims_succeeded", _START, _at(23), 1.0, 1.0, 0.0, True),
         (day(1), "b1", "gas_usd", _START, _at(23), 12.0, 10.02, 12.0 - 10.02, False),

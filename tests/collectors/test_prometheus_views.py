@@ -21,6 +21,7 @@ GAS = "bot_id:airdrops_protocol_gas_used_total:sum"
 BUCKETS = "bot_id_le:airdrops_rpc_request_duration_seconds_bucket:sum"
 REQUESTS = "bot_id:airdrops_rpc_request_duration_seconds_count:sum"
 UP = "bot_id:airdrops_bot_up:max"
+START = "bot_id:airdrops_bot_start_time_seconds:max"
 
 
 def at(minute: int) -> datetime:
@@ -67,12 +68,15 @@ def seeded(warehouse: Warehouse) -> str:
             load(conn, BUCKETS, {"bot_id": "b1", "le": le}, [(1, 0), (5, n)])
         load(conn, REQUESTS, {"bot_id": "b1"}, [(1, 0), (5, 100)])
         load(conn, UP, {"bot_id": "b1"}, [(1, 1), (2, 1), (3, 0), (4, 1)])
-        # events: 7 transactions and 3 claims in (minute 1, minute 5], and one at minute 0.5: b1's counters were
-        # all 0 in its first sample, so what came just before (scraped after) counts too: 11
+        # events: 7 transactions and 3 claims in (minute 1, minute 5], and one at minute 0.5: b1 started at
+        # minute 0.25 and Prometheus saw it from then, so what it did before its first sample counts too: 11
+        load(conn, START, {"bot_id": "b1"}, [(1, at(0).timestamp() + 15), (5, at(0).timestamp() + 15)])
         insert(conn, "transactions", [tx(i, 1 + i / 2) for i in range(1, 8)] + [tx(0, 0.5)])
         insert(conn, "claims", [claim(1, 2), claim(2, 3), claim(3, 4, "failure")])
-        # b2 was already running when the ETL began (5 transactions before its first sample): only (1, 5] counts
+        # b2 was already running for a day when the ETL began (5 transactions before its first sample): only
+        # (1, 5] counts
         load(conn, TX, {"bot_id": "b2", "outcome": "success"}, [(1, 5), (5, 8)])
+        load(conn, START, {"bot_id": "b2"}, [(1, at(0).timestamp() - 86_400)])
         insert(conn, "transactions", [{**tx(20 + i, m), "bot_id": "b2"} for i, m in enumerate((0.5, 0.8, 2, 3, 4))])
     return warehouse.url
 
@@ -114,7 +118,7 @@ def test_prometheus_vs_events(seeded):
     assert (got["claims"]["events"], got["claims_succeeded"]["events"]) == (3.0, 2.0)
     gas = got["gas_used"]
     assert (gas["prometheus"], gas["events"], gas["difference"], gas["agrees"]) == (1000.0, 950.0, 50.0, False)
-    assert gas["window_start"] == at(1) - timedelta(minutes=5) and gas["window_end"] == at(5)
+    assert gas["window_start"] == at(0) + timedelta(seconds=14) and gas["window_end"] == at(5)
     (b2,) = rows(seeded, "SELECT * FROM prometheus_vs_events WHERE bot_id = 'b2'")
     assert (b2["measure"], b2["prometheus"], b2["events"], b2["agrees"], b2["window_start"]) == (
         "transactions", 3.0, 3.0, True, at(1),

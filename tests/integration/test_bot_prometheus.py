@@ -69,6 +69,9 @@ def test_target_is_up_with_bot_identity(scraped):
     prom, _, port, _ = scraped
     (up,) = query(prom.url, 'up{job="airdrops-bot"}')
     assert up["value"][1] == "1"
+    # the process start the warehouse reads (bot_id:airdrops_bot_start_time_seconds:max) carries the bot's identity
+    (start,) = query(prom.url, f'process_start_time_seconds{{bot_id="it-bot-{port}"}}')
+    assert 1.7e9 < float(start["value"][1]) <= float(up["value"][0])
     tx = query(prom.url, "sum by (bot_id) (airdrops_protocol_tx_total)")
     assert [r["metric"]["bot_id"] for r in tx] == [f"it-bot-{port}"]
 

@@ -19,6 +19,7 @@ from airdrops.rules.config import DEFAULT
 BUILTINS = {
     "up": "Prometheus' own scrape health, one per target",
     "target_info": "the OpenTelemetry resource every bot serves, carrying bot_id",
+    "process_start_time_seconds": "prometheus_client's process collector, which the SDK serves with bot_id",
 }
 #: Labels every airdrops series has besides its attributes: the SDK adds bot_id, Prometheus
 #: job and instance. Histogram buckets have le.

@@ -181,6 +181,9 @@ OPS_SUMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 #: Whether each bot's target answers its scrapes, with the bot's identity (`up` has no `bot_id`).
 BOT_UP = "bot_id:airdrops_bot_up:max"
+#: When each bot's process started (prometheus_client's process collector): whether Prometheus saw a bot
+#: from its start decides if its counters' first values are new (the warehouse's metric_increases).
+BOT_START = "bot_id:airdrops_bot_start_time_seconds:max"
 
 
 def ops_sum_name(otel_name: str, suffix: str, labels: tuple[str, ...]) -> str:
@@ -206,6 +209,7 @@ def ops(cfg: RulesConfig) -> Group:
                 f"max by (bot_id) (\n  {up}\n  * on (job, instance) group_left (bot_id)\n"
                 f"  group by (job, instance, bot_id) (last_over_time({info}[10m]))\n)",
             ),
+            Record(BOT_START, f"max by (bot_id) ({selector('process_start_time_seconds', cfg.bot_selector)})"),
         ),
     )
 

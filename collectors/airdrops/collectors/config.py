@@ -164,6 +164,7 @@ OPS_RECORDS = (
     "bot_id:airdrops_rpc_request_errors_total:sum",
     "bot_id_outcome:airdrops_scheduler_job_runs_total:sum",
     "bot_id:airdrops_bot_up:max",
+    "bot_id:airdrops_bot_start_time_seconds:max",
 )
 #: What the reference bot's analytics and dashboards read: rates and ratios already aggregated by
 #: the recording rules (cheap to store at one point a minute), and the gauges behind them.

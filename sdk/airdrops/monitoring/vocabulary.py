@@ -179,7 +179,8 @@ RATIOS: tuple[Ratio, ...] = (
         "Prometheus vs events difference",
         "prometheus - events",
         "Per UTC day and bot: claims, transactions and gas as Prometheus counted them minus as the event log "
-        "recorded them. Beyond `RECONCILE_TOLERANCE` of the events' value it is a disagreement.",
+        "recorded them over the same stretch of time. Beyond `RECONCILE_TOLERANCE` of the larger of the two it is "
+        "a disagreement.",
         ("view `prometheus_vs_events`", "the report's *Prometheus vs event log* section", "alert "
          "`AirdropsSourcesDisagree`"),
     ),

@@ -4,34 +4,45 @@
 -- and `bot_id:airdrops_bot_up:max`. One SQL text for PostgreSQL and DuckDB. Grants: 0011 (PostgreSQL).
 
 -- The increase of every summed counter between consecutive loaded samples: a drop is a reset (the bot
--- restarted and counts from 0 again, so its whole value is new); a series' first sample counts its value when
--- the series was born after the bot's first sample of that rule (a reason or outcome seen for the first
--- time), and nothing otherwise (what came before the ETL's first window is not in the warehouse).
--- `prev_ts` is the time of the previous sample: each increase happened in (prev_ts, ts]; `first_ts` and
--- `first_value` are the series' first loaded sample.
+-- restarted and counts from 0 again, so its whole value is new). A series' first sample counts its value when
+-- the series was born after the bot's first sample of that rule (a reason or outcome seen for the first time),
+-- or when Prometheus saw the bot from its start (its process started at most 5 minutes, Prometheus' look-back,
+-- before the bot's first sample: everything its counters hold happened since); otherwise nothing (what came
+-- before the ETL's first window is not in the warehouse). `prev_ts` is the time of the previous sample: each
+-- increase happened in (prev_ts, ts]; `bot_start` is the process start of a bot seen from its start, else NULL.
 CREATE VIEW metric_increases AS
-WITH samples AS (
+WITH starts AS (
+    SELECT m.labels->>'bot_id' AS bot_id, to_timestamp(min(s.value)) AS started
+    FROM metric_samples s
+    JOIN metric_series m ON m.series_id = s.series_id
+    WHERE m.metric = 'bot_id:airdrops_bot_start_time_seconds:max'
+    GROUP BY 1
+), samples AS (
     SELECT m.metric, s.series_id, m.labels->>'bot_id' AS bot_id, m.labels->>'outcome' AS outcome,
            m.labels->>'le' AS le, s.ts, s.value,
            lag(s.ts) OVER (PARTITION BY s.series_id ORDER BY s.ts) AS prev_ts,
            lag(s.value) OVER (PARTITION BY s.series_id ORDER BY s.ts) AS prev_value,
-           min(s.ts) OVER (PARTITION BY s.series_id) AS series_first_ts,
-           first_value(s.value) OVER (PARTITION BY s.series_id ORDER BY s.ts) AS series_first_value
+           min(s.ts) OVER (PARTITION BY s.series_id) AS series_first_ts
     FROM metric_samples s
     JOIN metric_series m ON m.series_id = s.series_id
     WHERE m.metric LIKE 'bot\_id%:sum' ESCAPE '\'
 ), framed AS (
-    SELECT *, min(series_first_ts) OVER (PARTITION BY metric, bot_id) AS bot_first_ts
-    FROM samples
+    SELECT f.*, min(f.series_first_ts) OVER (PARTITION BY f.metric, f.bot_id) AS bot_first_ts,
+           min(f.series_first_ts) OVER (PARTITION BY f.bot_id) AS seen_first_ts
+    FROM samples f
+), marked AS (
+    SELECT f.*, CASE WHEN st.started >= f.seen_first_ts - INTERVAL '5 minutes' THEN st.started END AS bot_start
+    FROM framed f
+    LEFT JOIN starts st ON st.bot_id = f.bot_id
 )
-SELECT metric, series_id, bot_id, outcome, le, CAST(ts AT TIME ZONE 'UTC' AS date) AS day, ts, prev_ts,
-       series_first_ts AS first_ts, series_first_value AS first_value,
+SELECT metric, series_id, bot_id, outcome, le, CAST(ts AT TIME ZONE 'UTC' AS date) AS day, ts, prev_ts, bot_start,
        CASE
-           WHEN prev_value IS NULL THEN CASE WHEN series_first_ts > bot_first_ts THEN value ELSE 0 END
+           WHEN prev_value IS NULL THEN
+               CASE WHEN series_first_ts > bot_first_ts OR bot_start IS NOT NULL THEN value ELSE 0 END
            WHEN value >= prev_value THEN value - prev_value
            ELSE value
        END AS increase
-FROM framed;
+FROM marked;
 
 -- Per UTC day and bot, from Prometheus: RPC requests, errors and p95 latency (interpolated in the day's
 -- bucket increases, as histogram_quantile does), transactions (claims included) and failures, gas, fees,
@@ -101,37 +112,22 @@ LEFT JOIN p95 p ON p.day = t.day AND p.bot_id = t.bot_id AND p.rn = 1
 LEFT JOIN up u ON u.day = t.day AND u.bot_id = t.bot_id;
 
 -- Per UTC day, bot and measure: what Prometheus counted against what the event log recorded over the same
--- stretch of time, (window_start, window_end] = from the sample before the day's first to its last. An event
--- shows in the samples a scrape and a rule evaluation after it happened, so one just before window_start is
--- counted after it: when a bot's counters were all at 0 in its first sample (a bot that declares them, seen
--- from its start), its first window starts 5 minutes before that sample (Prometheus' look-back: longer than
--- any scrape and evaluation interval), so the events of its first moments count.
--- Measures: claims, claims_succeeded, claimed_usd, transactions (claims included, as the metric counts them),
--- gas_used, gas_usd, fees_usd. `agrees` when the difference is within `reconcile_tolerance` (table
--- definitions) of the larger side. The edge effect remains at the end of a running bot's last window and
--- where the ETL started after a bot: the collector checks only the days a run completed.
+-- stretch of time, (window_start, window_end] = from the sample before the day's first to its last; for a bot
+-- Prometheus saw from its start, its first window opens at that start (what it did before its first sample is
+-- in that sample). Measures: claims, claims_succeeded, claimed_usd, transactions (claims included, as the
+-- metric counts them), gas_used, gas_usd, fees_usd. `agrees` when the difference is within
+-- `reconcile_tolerance` (table definitions) of the larger side. An event shows in the samples a scrape and a
+-- rule evaluation after it happened, so the newest minutes of a running bot are not in its last window yet,
+-- and one event may land on either side of midnight: the collector checks the days a run completed.
 CREATE VIEW prometheus_vs_events AS
-WITH starts AS (
-    SELECT bot_id, min(first_ts) AS first_ts
-    FROM metric_increases
-    GROUP BY bot_id
-), from_zero AS (
-    SELECT s.bot_id, bool_and(m.first_value = 0) AS from_zero
-    FROM starts s
-    JOIN metric_increases m ON m.bot_id = s.bot_id AND m.first_ts = s.first_ts AND m.prev_ts IS NULL
-    GROUP BY s.bot_id
-), days AS (
-    SELECT day, bot_id, min(ts) AS first_ts, min(coalesce(prev_ts, ts)) AS window_start, max(ts) AS window_end
+WITH windows AS (
+    SELECT day, bot_id,
+           CASE WHEN min(ts) = min(min(ts)) OVER (PARTITION BY bot_id) AND max(bot_start) IS NOT NULL
+                THEN max(bot_start) - INTERVAL '1 second'
+                ELSE min(coalesce(prev_ts, ts)) END AS window_start,
+           max(ts) AS window_end
     FROM metric_increases
     GROUP BY day, bot_id
-), windows AS (
-    SELECT d.day, d.bot_id,
-           CASE WHEN z.from_zero AND d.first_ts = s.first_ts THEN d.first_ts - INTERVAL '5 minutes'
-                ELSE d.window_start END AS window_start,
-           d.window_end
-    FROM days d
-    JOIN starts s ON s.bot_id = d.bot_id
-    JOIN from_zero z ON z.bot_id = d.bot_id
 ), counted AS (
     SELECT day, bot_id, measure, sum(increase) AS prometheus
     FROM (SELECT day, bot_id, increase,
