@@ -132,7 +132,7 @@ RATIOS: tuple[Ratio, ...] = (
         "`success`. Faults are the counted attempts that failed. No counted attempt: no rate (n/a), never 0 or 1.",
         (
             "SLO `ClaimSuccess` and alert `AirdropsClaimFailureRatioHigh` (as 1 - rate)",
-            "Grafana overview panel *Claim success (range)*",
+            "Grafana overview panel *Claim success rate*",
             "view `claim_success_rate` and the *Claim Success Rate* dashboard",
             "`airdrops.analytics.success_rate`, `airdrop_tracking` and the report",
         ),
@@ -144,7 +144,7 @@ RATIOS: tuple[Ratio, ...] = (
         (
             "alert `AirdropsTxFailureRatioHigh`",
             "Grafana overview panel *Transaction failure ratio*",
-            "view `ops_daily`",
+            "view `ops_daily` (`tx_failed / tx_count`) and the *Operations History* dashboard",
         ),
     ),
     Ratio(
@@ -155,14 +155,18 @@ RATIOS: tuple[Ratio, ...] = (
         (
             "SLO `RpcAvailability`, alert `AirdropsRpcErrorRatioHigh`",
             "Grafana overview panel *RPC error ratio*",
-            "view `ops_daily`",
+            "view `ops_daily` (`rpc_error_ratio`) and the *Operations History* dashboard",
         ),
     ),
     Ratio(
         "job failure ratio",
         "failed runs / runs",
         "Scheduler runs with outcome `failure` over all runs (retries are runs).",
-        ("alert `AirdropsJobFailing`", "Grafana scheduler panel *Failure ratio*", "view `ops_daily`"),
+        (
+            "alert `AirdropsJobFailing`",
+            "Grafana scheduler panel *Job failure ratio*",
+            "view `ops_daily` (`job_failures / job_runs`)",
+        ),
     ),
     Ratio(
         "ROI",
@@ -181,8 +185,8 @@ RATIOS: tuple[Ratio, ...] = (
         "Per UTC day and bot: claims, transactions and gas as Prometheus counted them minus as the event log "
         "recorded them over the same stretch of time. Beyond `RECONCILE_TOLERANCE` of the larger of the two it is "
         "a disagreement.",
-        ("view `prometheus_vs_events`", "the report's *Prometheus vs event log* section", "alert "
-         "`AirdropsSourcesDisagree`"),
+        ("view `prometheus_vs_events` and the *Operations History* dashboard",
+         "the report's *Prometheus vs event log* section", "alert `AirdropsSourcesDisagree`"),
     ),
 )  # fmt: skip
 
