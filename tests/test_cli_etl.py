@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 AIRDROPS = str(Path(sys.executable).parent / "airdrops")
 
 
@@ -77,3 +79,17 @@ def test_every_runs_on_a_schedule_and_serves_the_etl_metrics(tmp_path):
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_every_reads_durations_like_the_etl_configuration():
+    """One duration grammar: `--every` takes what the ETL's YAML takes (`collectors.config.seconds`)."""
+    import typer
+
+    from airdrops.cli.etl_cmd import parse_every
+    from airdrops.collectors.config import seconds
+
+    for text in ("30s", "5m", "1h30m", "2d", "90"):
+        assert parse_every(text) == seconds(text)
+    for bad in ("5x", "0s", "m5"):
+        with pytest.raises(typer.BadParameter):
+            parse_every(bad)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +28,16 @@ COLLECTOR_PORT = PORTS.collector_metrics
 
 
 def parse_every(text: str) -> float:
-    """`30s`, `5m`, `1h` -> seconds."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([smh])", text.strip())
-    if not match:
-        raise typer.BadParameter(f"{text!r}: use a number and s, m or h, e.g. 5m")
-    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
+    """`30s`, `5m`, `1h30m` -> seconds: the ETL configuration's duration grammar (`collectors.config.seconds`)."""
+    from airdrops.collectors.config import ConfigError, seconds
+
+    try:
+        interval = seconds(text)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if interval <= 0:
+        raise typer.BadParameter(f"{text!r}: the interval must be above 0")
+    return interval
 
 
 @warehouse_app.command("migrate")
