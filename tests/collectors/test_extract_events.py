@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from airdrops.collectors.config import ExtractConfig
 from airdrops.collectors.extract.events import (
     EventLogReader,
-    ExtractConfig,
     FilePosition,
     dump_positions,
     load_positions,

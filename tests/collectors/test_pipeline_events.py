@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from airdrops.collectors.config import EventsConfig, ExtractConfig
 from airdrops.collectors.errors import EtlError
-from airdrops.collectors.extract.events import ExtractConfig, load_positions
-from airdrops.collectors.pipeline import EventsConfig, Progress, run_events
+from airdrops.collectors.extract.events import load_positions
+from airdrops.collectors.pipeline import Progress, run_events
 from airdrops.collectors.warehouse import connect
 from tests.collectors.cases import event, expected, line, write
 from tests.collectors.conftest import ROOT
@@ -208,8 +209,8 @@ def test_missing_events_directory_fails_in_extract(warehouse: Warehouse, tmp_pat
 def _etl_process(url: str, directory: Path, chunk_lines: int, env: dict[str, str]) -> subprocess.Popen[str]:
     code = (
         "import sys\n"
-        "from airdrops.collectors.extract.events import ExtractConfig\n"
-        "from airdrops.collectors.pipeline import EventsConfig, run_events\n"
+        "from airdrops.collectors.config import EventsConfig, ExtractConfig\n"
+        "from airdrops.collectors.pipeline import run_events\n"
         "config = EventsConfig(extract=ExtractConfig(chunk_lines=int(sys.argv[3])))\n"
         "run_events(sys.argv[1], sys.argv[2], config=config)\n"
     )
@@ -292,7 +293,7 @@ def test_warehouse_down_retries_then_fails_cleanly_and_resumes(warehouse: Wareho
 
 
 def _quick_retry() -> Any:
-    from airdrops.collectors.warehouse import Retry
+    from airdrops.collectors.retry import Retry
 
     return Retry(attempts=3, backoff_s=0.1, max_backoff_s=0.2)
 
@@ -365,6 +366,6 @@ def test_postgres_going_away_mid_run_reconnects_and_reloads_the_chunk(
 
 
 def _patient_retry() -> Any:
-    from airdrops.collectors.warehouse import Retry
+    from airdrops.collectors.retry import Retry
 
     return Retry(attempts=20, backoff_s=0.1, max_backoff_s=0.5)

@@ -66,7 +66,7 @@ queries:
     src = cfg.prometheus
     assert src.url == "https://mimir.example:8080/prometheus"
     assert src.bearer_token_file == Path.home() / "token"
-    assert src.headers == {"X-Scope-OrgID": "team-a"} and src.timeout_s == 30 and src.attempts == 3
+    assert src.headers == {"X-Scope-OrgID": "team-a"} and src.timeout_s == 30 and src.retry.attempts == 3
     assert (cfg.backfill_s, cfg.lag_s, cfg.max_points) == (7 * 86400, 120, 5000)
     assert [(q.name, q.expr, q.step_s) for q in cfg.queries] == [
         ("bot_id:airdrops_capital_idle:ratio", "bot_id:airdrops_capital_idle:ratio", 30),

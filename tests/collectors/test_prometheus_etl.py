@@ -13,6 +13,7 @@ from airdrops.collectors import metrics_stream
 from airdrops.collectors.config import MetricQuery, MetricsConfig, PrometheusSource
 from airdrops.collectors.errors import EtlError
 from airdrops.collectors.metrics_stream import run_metrics
+from airdrops.collectors.retry import Retry
 from airdrops.collectors.transform.metrics import series_id
 from airdrops.collectors.warehouse import connect, migrate
 from tests.collectors.prometheus_backfill import BackfilledPrometheus, RecordingProxy, Series, openmetrics
@@ -55,7 +56,7 @@ NANS = len(BOTS) * NAN_PER_IDLE
 def config(url: str, prefetch: bool = False, **source: object) -> MetricsConfig:
     """Sequential, one chunk per query (N points < max_points), unless a test replaces them."""
     return MetricsConfig(
-        prometheus=PrometheusSource(url=url, backoff_s=0.01, max_backoff_s=0.05, **source),  # type: ignore[arg-type]
+        prometheus=PrometheusSource(url=url, retry=Retry(backoff_s=0.01, max_backoff_s=0.05), **source),  # type: ignore[arg-type]
         queries=(
             MetricQuery.metric("airdrops.portfolio.value", STEP),
             MetricQuery.metric("airdrops.capital.allocated", STEP),
@@ -171,7 +172,7 @@ def test_connection_refused_names_the_stage_and_url(warehouse):
 
     prom_url = f"http://127.0.0.1:{free_port()}/prom/0123456789abcdef0123456789abcdef"
     cfg = config(prom_url).select(["airdrops.portfolio.value"])
-    cfg = replace(cfg, prometheus=replace(cfg.prometheus, attempts=3))
+    cfg = replace(cfg, prometheus=replace(cfg.prometheus, retry=replace(cfg.prometheus.retry, attempts=3)))
     with pytest.raises(EtlError, match=r"extract failed: Prometheus http://127\.0\.0\.1:\d+/prom/REDACTED unavailable"):
         run_metrics(warehouse.url, cfg, since=T0, until=LAST)
     assert scalar(warehouse.url, "SELECT count(*) FROM etl_watermarks") == 0
@@ -339,7 +340,6 @@ def test_answers_come_plain_unless_compression_is_on(prometheus, tmp_path, compr
 
 
 def test_postgres_down_fails_the_load_clearly_then_resumes(prometheus, postgres_warehouse):
-    from airdrops.collectors.warehouse import Retry
 
     url = postgres_warehouse.url
     cfg = config(prometheus.url).select(["airdrops.portfolio.value"])

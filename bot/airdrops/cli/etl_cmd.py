@@ -106,8 +106,9 @@ def run(
 def _run_once(
     url: Any, prometheus: str | None, events_dir: str | None, source: str, since: str | None, until: str | None
 ) -> bool:
+    from airdrops.collectors.config import EventsConfig
     from airdrops.collectors.errors import EtlError
-    from airdrops.collectors.pipeline import EventsConfig, run_events
+    from airdrops.collectors.pipeline import run_events
 
     config = EventsConfig(source=source)
     ok = True

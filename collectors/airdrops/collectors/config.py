@@ -1,7 +1,10 @@
-"""Typed configuration of the metrics stream: which Prometheus, which queries, at which step.
+"""Typed configuration of the ETL's two streams, and the one duration grammar they read.
 
-The defaults fit the reference bot: the recording rules of `rules/recording.yml` that analytics and
-Grafana read, and a few catalogue gauges, every minute. A YAML file overrides any part of it:
+`EventsConfig`: how the event logs are cut into chunks, and where their watermark lives.
+
+`MetricsConfig`: which Prometheus, which queries, at which step. The defaults fit the reference
+bot: the recording rules of `rules/recording.yml` that analytics and Grafana read, and a few
+catalogue gauges, every minute. A YAML file overrides any part of it:
 
     prometheus:
       url: https://prometheus.example:9090      # or Thanos / Mimir / VictoriaMetrics: only query_range is used
@@ -33,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from airdrops.collectors.retry import Retry
 from airdrops.monitoring import catalog
 from airdrops.monitoring.vocabulary import PORTS
 
@@ -42,6 +46,9 @@ PROMETHEUS_POINT_LIMIT = 11_000
 #: enough that a chunk of 100 series stays near 100k samples (memory) and, with `prefetch`, the next
 #: request overlaps the load of this one; large enough that a request costs little on top.
 DEFAULT_MAX_POINTS = 1_000
+
+EVENTS_STREAM = "events"
+PROMETHEUS_RETRY = Retry(attempts=5, backoff_s=0.5, max_backoff_s=16.0)
 
 _RECORD = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_:]*[a-zA-Z0-9_]$")
 _NAME = re.compile(r"^[A-Za-z0-9_.:\-]+$")
@@ -67,6 +74,34 @@ def seconds(value: str | float) -> float:
 
 
 @dataclass(frozen=True)
+class ExtractConfig:
+    """Bounds of one chunk of event log lines: whichever is reached first closes it."""
+
+    chunk_lines: int = 50_000
+    chunk_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EventsConfig:
+    """Settings of the `events` stream."""
+
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    #: Retries while the warehouse is unreachable, at connect and for each chunk.
+    retry: Retry = field(default_factory=Retry)
+    #: Apply pending migrations first (needs a role that may; `airdrops warehouse migrate` otherwise).
+    auto_migrate: bool = True
+    #: How long to wait for another run of the stream to finish before giving up.
+    lock_wait_s: float = 10.0
+    #: Names the event logs' host when several collectors load into one warehouse, each with its own
+    #: watermark: the stream becomes `events:<source>`. Empty: the stream is `events`.
+    source: str = ""
+
+    @property
+    def stream(self) -> str:
+        return f"{EVENTS_STREAM}:{self.source}" if self.source else EVENTS_STREAM
+
+
+@dataclass(frozen=True)
 class PrometheusSource:
     """Where to read: any server speaking the Prometheus HTTP API, and how to authenticate to it."""
 
@@ -88,10 +123,8 @@ class PrometheusSource:
     headers: Mapping[str, str] = field(default_factory=dict)
     #: Per-request timeout in seconds (connect and read).
     timeout_s: float = 60.0
-    #: Tries per request on connection errors, 5xx and 429, with exponential backoff between them.
-    attempts: int = 5
-    backoff_s: float = 0.5
-    max_backoff_s: float = 16.0
+    #: Tries per request on connection errors, 5xx and 429 (keys `attempts`, `backoff`, `max_backoff`).
+    retry: Retry = PROMETHEUS_RETRY
     #: Ask for gzip'd answers. Off by default: on loopback or a LAN, Prometheus spends longer gzipping
     #: a large range answer (about 1.3 s of CPU per million points) than sending it plain; turn it on
     #: for a slow link.
@@ -104,8 +137,6 @@ class PrometheusSource:
             raise ConfigError("prometheus: use basic auth or a bearer token, not both")
         if self.key_file and not self.cert_file:
             raise ConfigError("prometheus.key_file needs prometheus.cert_file")
-        if self.attempts < 1:
-            raise ConfigError("prometheus.attempts must be >= 1")
 
 
 @dataclass(frozen=True)
@@ -306,22 +337,28 @@ def _query(item: Any, default_step: int, index: int) -> MetricQuery:
 
 def _source(data: Mapping[str, Any]) -> PrometheusSource:
     paths = {"password_file", "bearer_token_file", "ca_file", "cert_file", "key_file"}
-    floats = {"timeout": "timeout_s", "backoff": "backoff_s", "max_backoff": "max_backoff_s"}
-    plain = {
-        "url", "username", "password", "bearer_token", "insecure_skip_verify", "headers", "attempts", "compression"
-    }  # fmt: skip
-    _no_unknown("prometheus", data, paths | set(floats) | plain)
+    plain = {"url", "username", "password", "bearer_token", "insecure_skip_verify", "headers", "compression"}
+    _no_unknown("prometheus", data, paths | plain | {"timeout", "attempts", "backoff", "max_backoff"})
     kwargs: dict[str, Any] = {}
+    policy = PROMETHEUS_RETRY
     for key, value in data.items():
         if key in paths:
             kwargs[key] = Path(value).expanduser()
-        elif key in floats:
-            kwargs[floats[key]] = seconds(value)
+        elif key == "timeout":
+            kwargs["timeout_s"] = seconds(value)
+        elif key == "attempts":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"prometheus.attempts must be an integer >= 1, got {value!r}")
+            policy = replace(policy, attempts=value)
+        elif key == "backoff":
+            policy = replace(policy, backoff_s=seconds(value))
+        elif key == "max_backoff":
+            policy = replace(policy, max_backoff_s=seconds(value))
         elif key == "headers":
             kwargs[key] = {str(k): str(v) for k, v in (value or {}).items()}
         else:
             kwargs[key] = value
-    return PrometheusSource(**kwargs)
+    return PrometheusSource(retry=policy, **kwargs)
 
 
 def _no_unknown(where: str, data: Mapping[str, Any], known: set[str]) -> None:

@@ -11,44 +11,35 @@ watermark + one step (or `--since`, or `backfill` before `until` on the first ru
 (default: now - `lag`). Every chunk is extracted, transformed, loaded and reconciled (points in
 the answer = rows inserted + rows already there + NaN points skipped) in one transaction with its
 watermark, before the next one is used: a run killed half way resumes after its last committed
-chunk, and reloading a window adds nothing. Failures raise `EtlError` naming the stage.
+chunk, and reloading a window adds nothing. Failures raise `EtlError` naming the stage. The run
+itself (lock, migrations, retries, bookkeeping) is `runloop.run_stream`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from airdrops.collectors import telemetry
 from airdrops.collectors.config import MetricQuery, MetricsConfig
 from airdrops.collectors.errors import EtlError, ReconciliationError
 from airdrops.collectors.extract.prometheus import (
     PrometheusClient,
     PrometheusError,
     PrometheusUnavailable,
-    RawChunk,
     fetch_chunk,
-    one_ahead,
     plan_chunks,
 )
 from airdrops.collectors.load.metrics import LoadResult, ensure_partitions, is_duplicate_key, load_batch
+from airdrops.collectors.retry import Retry
+from airdrops.collectors.runloop import Stream, StreamRun, WarehouseSession, one_ahead, run_stream
 from airdrops.collectors.transform.metrics import MetricsBatch, transform
-from airdrops.collectors.warehouse.bookkeeping import (
-    Check,
-    add_reconciliation,
-    finish_run,
-    get_watermark,
-    set_watermark,
-    start_run,
-)
-from airdrops.collectors.warehouse.connect import Connection, Retry, WarehouseUnavailable, connect, is_unavailable
-from airdrops.collectors.warehouse.migrate import apply as apply_migrations
+from airdrops.collectors.warehouse.bookkeeping import Check, add_reconciliation, get_watermark, set_watermark
+from airdrops.collectors.warehouse.connect import Connection
 from airdrops.collectors.warehouse.url import WarehouseURL
 
 _log = logging.getLogger("airdrops.collectors")
@@ -68,27 +59,18 @@ class ChunkProgress:
 
 
 @dataclass
-class MetricsRunResult:
+class MetricsRunResult(StreamRun):
     """What one run of one query did: `fetched == loaded + duplicates + skipped_nan` for a finished run."""
 
-    run_id: str
-    stream: str
-    status: str = "running"
-    chunks: int = 0
     fetched: int = 0
     loaded: int = 0
     duplicates: int = 0
     skipped_nan: int = 0
-    checks: list[Check] = field(default_factory=list)
-    window_start: datetime | None = None
-    window_end: datetime | None = None
     #: Last evaluated timestamp loaded (unix seconds), after the run.
     watermark: int | None = None
-    duration_s: float = 0.0
 
-    @property
-    def ok(self) -> bool:
-        return self.status == "succeeded" and all(c.ok for c in self.checks)
+    def stage_rows(self) -> dict[str, int]:
+        return {"extracted": self.fetched, "loaded": self.loaded, "duplicate": self.duplicates}
 
 
 def run_metrics(
@@ -115,22 +97,22 @@ def run_metrics(
     start = _unix(since) if since is not None else None
     if start is not None and start > end:
         raise EtlError("extract", f"empty window: since {_iso(start)} is after until {_iso(end)}")
-    target = WarehouseURL.parse(url)
-    conn = _open(target, auto_migrate, retry or Retry())
+    session = WarehouseSession(WarehouseURL.parse(url), retry or Retry(), label="prometheus", auto_migrate=auto_migrate)
     client = PrometheusClient(cfg.prometheus)
     results: list[MetricsRunResult] = []
     failures: list[EtlError] = []
-    try:
-        for query in cfg.queries:
-            try:
-                results.append(_run_query(conn, client, cfg, query, start, end, progress))
-            except EtlError as exc:
-                failures.append(exc)
-                if exc.stage == "load" or isinstance(exc.__cause__, PrometheusUnavailable):
-                    break
-    finally:
-        client.close()
-        conn.close()
+    with session:
+        try:
+            for query in cfg.queries:
+                stream = MetricsStream(client, cfg, query, start, end)
+                try:
+                    results.append(run_stream(session, stream, _reporter(progress, stream)))
+                except EtlError as exc:
+                    failures.append(exc)
+                    if exc.stage == "load" or isinstance(exc.__cause__, PrometheusUnavailable):
+                        break
+        finally:
+            client.close()
     if failures:
         first = failures[0]
         if len(failures) > 1:
@@ -141,195 +123,123 @@ def run_metrics(
     return results
 
 
-def _run_query(
-    conn: Connection,
-    client: PrometheusClient,
-    cfg: MetricsConfig,
-    query: MetricQuery,
-    since: float | None,
-    until: float,
-    progress: Callable[[ChunkProgress], None] | None,
-) -> MetricsRunResult:
-    stream = query.stream
-    started = time.monotonic()
-    if not conn.try_lock(f"airdrops.etl.{stream}"):
-        raise EtlError("load", f"another run of {stream} is in progress on this warehouse", stream=stream)
-    result = MetricsRunResult(run_id="", stream=stream)
-    try:
-        result.run_id = start_run(conn, stream)
-        result.watermark = _position(get_watermark(conn, stream))
-        if since is not None:
-            start = since
-        elif result.watermark is not None:
-            start = result.watermark + query.step_s
+class MetricsStream(Stream[MetricsBatch, LoadResult, MetricsRunResult]):
+    """One query's range answers, from its watermark (or `since`) to `until`, cut into chunks."""
+
+    def __init__(
+        self, client: PrometheusClient, cfg: MetricsConfig, query: MetricQuery, since: float | None, until: float
+    ) -> None:
+        super().__init__(MetricsRunResult(run_id="", stream=query.stream))
+        self.client = client
+        self.cfg = cfg
+        self.query = query
+        self.since = since
+        self.until = until
+        self.planned = 0
+
+    def batches(self, conn: Connection) -> Iterator[MetricsBatch]:
+        self.result.watermark = _position(get_watermark(conn, self.name))
+        if self.since is not None:
+            start = self.since
+        elif self.result.watermark is not None:
+            start = self.result.watermark + self.query.step_s
         else:
-            start = until - cfg.backfill_s
-        plan = plan_chunks(start, until, query.step_s, cfg.max_points)
-        run_id = result.run_id
+            start = self.until - self.cfg.backfill_s
+        plan = plan_chunks(start, self.until, self.query.step_s, self.cfg.max_points)
+        self.planned = len(plan)
+        batches = one_ahead(plan, self._prepare) if self.cfg.prefetch else map(self._prepare, plan)
+        return self._extracted(batches)
 
-        def prepare(bounds: tuple[int, int]) -> MetricsBatch:  # with prefetch, in a thread, one chunk ahead
-            return _transform(fetch_chunk(client, query, bounds), run_id)
-
-        batches = one_ahead(plan, prepare) if cfg.prefetch else map(prepare, plan)
-        planned = len(plan)
-        for batch in _extracted(batches, stream, run_id):
-            loaded = _load(conn, batch, result)
-            _count(result, batch, loaded)
-            if progress is not None:
-                progress(
-                    ChunkProgress(stream, result.chunks, max(planned, result.chunks), result.fetched, result.loaded)
-                )
-        result.status = "succeeded"
-        result.duration_s = time.monotonic() - started
-        with conn.transaction():
-            _finish(conn, result, None)
-        telemetry.run_finished(
-            stream, success=True, duration_s=result.duration_s, rows=_rows(result), lag_s=_lag(result)
-        )
-        return result
-    except Exception as exc:
-        # Bookkeeping reads and writes outside a chunk fail like a load (the warehouse went away).
-        err = exc if isinstance(exc, EtlError) else EtlError("load", f"{type(exc).__name__}: {exc}", stream=stream)
-        err.run_id = err.run_id or result.run_id or None
-        result.status = "failed"
-        result.duration_s = time.monotonic() - started
-        if result.run_id:
-            _record_failure(conn, result, err)
-        mismatches = sum(not c.ok for c in getattr(err, "checks", ()))
-        telemetry.run_finished(
-            stream, success=False, duration_s=result.duration_s, rows=_rows(result), mismatches=mismatches
-        )
-        if err is exc:
-            raise
-        raise err from exc
-    finally:
-        _unlock(conn, f"airdrops.etl.{stream}")
-
-
-def _extracted(batches: Iterator[MetricsBatch], stream: str, run_id: str) -> Iterator[MetricsBatch]:
-    try:
-        yield from batches
-    except PrometheusError as exc:
-        raise EtlError(
-            "extract",
-            f"{exc}; chunks loaded so far are kept and the next run resumes after them",
-            stream=stream,
-            run_id=run_id,
-        ) from exc
-
-
-def _transform(raw: RawChunk, run_id: str) -> MetricsBatch:
-    try:
-        return transform(raw)
-    except Exception as exc:
-        where = f"chunk {_iso(raw.start)}..{_iso(raw.end)}"
-        raise EtlError(
-            "transform", f"{where}: {type(exc).__name__}: {exc}", stream=raw.query.stream, run_id=run_id
-        ) from exc
-
-
-def _load(conn: Connection, batch: MetricsBatch, result: MetricsRunResult) -> LoadResult:
-    """Load and reconcile one chunk with its watermark in one transaction; a lost insert race reruns it."""
-    stream, run_id = batch.stream, result.run_id
-    where = f"chunk {_iso(batch.start)}..{_iso(batch.end)}"
-    conflicts = False
-    while True:
+    def load(self, conn: Connection, batch: MetricsBatch) -> LoadResult:
+        """Load and reconcile one chunk with its watermark in one transaction; a lost insert race reruns it."""
         try:
-            ensure_partitions(conn, batch)
-            with conn.transaction():
-                loaded = load_batch(conn, batch, conflicts=conflicts)
-                check = Check(
-                    f"samples {_iso(batch.start)}..{_iso(batch.end)}",
-                    Decimal(batch.fetched),
-                    Decimal(loaded.inserted + loaded.duplicates + batch.skipped_nan + batch.repeated),
-                )
-                if not check.ok:
-                    raise ReconciliationError(
-                        f"{where}: Prometheus returned {batch.fetched} points but the warehouse took "
-                        f"{loaded.inserted} new + {loaded.duplicates} already there + {batch.skipped_nan} NaN skipped "
-                        f"+ {batch.repeated} repeated in the answer; "
-                        "the chunk was rolled back and the watermark did not move",
-                        stream=stream,
-                        run_id=run_id,
-                        checks=[check],
-                    )
-                add_reconciliation(conn, run_id, stream, [check])
-                if result.watermark is None or batch.end > result.watermark:
-                    set_watermark(conn, stream, json.dumps({"ts": batch.end, "step": batch.step}))
-            result.checks.append(check)
-            return loaded
-        except EtlError:
-            raise
+            return self._load(conn, batch, conflicts=False)
         except Exception as exc:
-            if is_duplicate_key(exc) and not conflicts:
-                _log.info("%s %s: another loader got there first; reloading with ON CONFLICT", stream, where)
-                conflicts = True
-                continue
-            reason = "the warehouse went away" if is_unavailable(exc) else f"{type(exc).__name__}"
+            if not is_duplicate_key(exc):
+                raise
+            _log.info("%s %s: another loader got there first; reloading with ON CONFLICT", self.name, self.where(batch))
+            return self._load(conn, batch, conflicts=True)
+
+    def count(self, batch: MetricsBatch, loaded: LoadResult) -> None:
+        r = self.result
+        r.chunks += 1
+        r.fetched += batch.fetched
+        r.loaded += loaded.inserted
+        r.duplicates += loaded.duplicates + batch.repeated
+        r.skipped_nan += batch.skipped_nan
+        r.widen(datetime.fromtimestamp(batch.start, UTC), datetime.fromtimestamp(batch.end, UTC))
+        if r.watermark is None or batch.end > r.watermark:
+            r.watermark = batch.end
+
+    def where(self, batch: MetricsBatch) -> str:
+        return f"chunk {_iso(batch.start)}..{_iso(batch.end)}"
+
+    def final_checks(self, failure: EtlError | None) -> list[Check]:
+        # Each committed chunk wrote its own check; a chunk that failed reconciliation was rolled back.
+        return failure.checks if isinstance(failure, ReconciliationError) else []
+
+    def lag_s(self, conn: Connection) -> float | None:
+        return time.time() - self.result.watermark if self.result.watermark is not None else None
+
+    def _prepare(self, bounds: tuple[int, int]) -> MetricsBatch:  # with prefetch, in a thread, one chunk ahead
+        raw = fetch_chunk(self.client, self.query, bounds)
+        try:
+            return transform(raw)
+        except Exception as exc:
             raise EtlError(
-                "load",
-                f"{where}: {reason}: {str(exc).strip()}; the chunk was rolled back and the watermark did not move",
-                stream=stream,
-                run_id=run_id,
+                "transform",
+                f"chunk {_iso(raw.start)}..{_iso(raw.end)}: {type(exc).__name__}: {exc}",
+                stream=self.name,
+                run_id=self.result.run_id,
             ) from exc
 
+    def _extracted(self, batches: Iterator[MetricsBatch]) -> Iterator[MetricsBatch]:
+        try:
+            yield from batches
+        except PrometheusError as exc:
+            raise EtlError(
+                "extract",
+                f"{exc}; chunks loaded so far are kept and the next run resumes after them",
+                stream=self.name,
+                run_id=self.result.run_id,
+            ) from exc
 
-def _count(result: MetricsRunResult, batch: MetricsBatch, loaded: LoadResult) -> None:
-    result.chunks += 1
-    result.fetched += batch.fetched
-    result.loaded += loaded.inserted
-    result.duplicates += loaded.duplicates + batch.repeated
-    result.skipped_nan += batch.skipped_nan
-    lo, hi = datetime.fromtimestamp(batch.start, UTC), datetime.fromtimestamp(batch.end, UTC)
-    result.window_start = lo if result.window_start is None else min(result.window_start, lo)
-    result.window_end = hi if result.window_end is None else max(result.window_end, hi)
-    if result.watermark is None or batch.end > result.watermark:
-        result.watermark = batch.end
-
-
-def _finish(conn: Connection, result: MetricsRunResult, error: str | None) -> None:
-    finish_run(
-        conn,
-        result.run_id,
-        status=result.status,
-        rows_extracted=result.fetched,
-        rows_loaded=result.loaded,
-        rows_quarantined=0,
-        window_start=result.window_start,
-        window_end=result.window_end,
-        error=error,
-    )
-
-
-def _record_failure(conn: Connection, result: MetricsRunResult, exc: EtlError) -> None:
-    """Best effort: the warehouse may be what failed (then the next run marks this one abandoned)."""
-    try:
+    def _load(self, conn: Connection, batch: MetricsBatch, *, conflicts: bool) -> LoadResult:
+        ensure_partitions(conn, batch)
         with conn.transaction():
-            if isinstance(exc, ReconciliationError):
-                add_reconciliation(conn, result.run_id, result.stream, exc.checks)
-            _finish(conn, result, str(exc))
-    except Exception as record_exc:
-        _log.warning("could not record failed run %s: %s", result.run_id, record_exc)
+            loaded = load_batch(conn, batch, conflicts=conflicts)
+            check = Check(
+                f"samples {_iso(batch.start)}..{_iso(batch.end)}",
+                Decimal(batch.fetched),
+                Decimal(loaded.inserted + loaded.duplicates + batch.skipped_nan + batch.repeated),
+            )
+            if not check.ok:
+                raise ReconciliationError(
+                    f"{self.where(batch)}: Prometheus returned {batch.fetched} points but the warehouse took "
+                    f"{loaded.inserted} new + {loaded.duplicates} already there + {batch.skipped_nan} NaN skipped "
+                    f"+ {batch.repeated} repeated in the answer; "
+                    "the chunk was rolled back and the watermark did not move",
+                    stream=self.name,
+                    run_id=self.result.run_id,
+                    checks=[check],
+                )
+            add_reconciliation(conn, self.result.run_id, self.name, [check])
+            if self.result.watermark is None or batch.end > self.result.watermark:
+                set_watermark(conn, self.name, json.dumps({"ts": batch.end, "step": batch.step}))
+        self.result.checks.append(check)
+        return loaded
 
 
-def _open(url: WarehouseURL, auto_migrate: bool, retry: Retry) -> Connection:
-    try:
-        conn = connect(url, retry=retry)
-    except WarehouseUnavailable as exc:
-        raise EtlError("load", f"{exc}; nothing was loaded: rerun when it is back", stream="prometheus") from exc
-    try:
-        if auto_migrate:
-            apply_migrations(conn)
-    except Exception as exc:
-        conn.close()
-        raise EtlError("load", f"cannot prepare warehouse {url.redacted}: {exc}", stream="prometheus") from exc
-    return conn
+def _reporter(
+    progress: Callable[[ChunkProgress], None] | None, stream: MetricsStream
+) -> Callable[[MetricsRunResult], None] | None:
+    if progress is None:
+        return None
 
+    def report(r: MetricsRunResult) -> None:
+        progress(ChunkProgress(r.stream, r.chunks, max(stream.planned, r.chunks), r.fetched, r.loaded))
 
-def _unlock(conn: Connection, key: str) -> None:
-    if conn.dialect == "postgres":
-        with contextlib.suppress(Exception):
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+    return report
 
 
 def _position(text: str | None) -> int | None:
@@ -340,14 +250,6 @@ def _position(text: str | None) -> int | None:
     except (ValueError, KeyError, TypeError):
         _log.warning("ignoring unreadable watermark %r", text)
         return None
-
-
-def _rows(result: MetricsRunResult) -> dict[str, int]:
-    return {"extracted": result.fetched, "loaded": result.loaded, "duplicate": result.duplicates}
-
-
-def _lag(result: MetricsRunResult) -> float | None:
-    return time.time() - result.watermark if result.watermark is not None else None
 
 
 def _unix(value: TimeLike) -> float:

@@ -24,18 +24,20 @@ import csv
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from airdrops.collectors.errors import EtlError
+from airdrops.collectors.errors import EtlError, ReconciliationError
 from airdrops.collectors.extract.events import Line
-from airdrops.collectors.load.events import load_batch
-from airdrops.collectors.transform.events import transform
-from airdrops.collectors.warehouse.bookkeeping import finish_run, start_run
-from airdrops.collectors.warehouse.connect import connect
-from airdrops.collectors.warehouse.migrate import apply as apply_migrations
+from airdrops.collectors.load.events import LoadResult, load_batch
+from airdrops.collectors.retry import Retry
+from airdrops.collectors.runloop import Stream, StreamRun, WarehouseSession, run_stream
+from airdrops.collectors.transform.events import Batch, transform
+from airdrops.collectors.warehouse.bookkeeping import Check
+from airdrops.collectors.warehouse.connect import Connection
 from airdrops.collectors.warehouse.url import WarehouseURL
 from airdrops.monitoring import event_schema
 
@@ -50,13 +52,17 @@ class PriceFileError(ValueError):
     """The file does not fit the format; the message names every bad row (up to 20) by line."""
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    stream: str
-    rows: int
-    loaded: int
+@dataclass
+class ImportResult(StreamRun):
+    """One import: rows in the file, rows new in the warehouse, and rows it already held."""
+
+    rows: int = 0
+    loaded: int = 0
     #: Rows already in the warehouse (the file, or these rows, were imported before).
-    duplicates: int
+    duplicates: int = 0
+
+    def stage_rows(self) -> dict[str, int]:
+        return {"extracted": self.rows, "loaded": self.loaded, "duplicate": self.duplicates}
 
 
 def read_price_file(path: str | Path, source: str | None = None) -> list[dict[str, object]]:
@@ -90,23 +96,42 @@ def read_price_file(path: str | Path, source: str | None = None) -> list[dict[st
 
 def import_prices(url: str | WarehouseURL | None, path: str | Path, source: str | None = None) -> ImportResult:
     """Load a price file into the warehouse at `url` (migrating it first), as the stream `prices:<source>`."""
-    events = read_price_file(path, source)
-    stream = f"prices:{source or Path(path).stem}"
-    lines = [Line(Path(path).name, i, json.dumps(e).encode()) for i, e in enumerate(events, start=2)]
-    batch = transform(lines)
-    with connect(WarehouseURL.parse(url)) as conn:
-        apply_migrations(conn)
-        run_id = start_run(conn, stream)
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        try:
-            loaded = load_batch(conn, batch, run_id=run_id, position=json.dumps({"sha256": digest}), stream=stream)
-        except Exception as exc:
-            finish_run(conn, run_id, status="failed", rows_extracted=len(events), rows_loaded=0, rows_quarantined=0,
-                       error=str(exc))  # fmt: skip
-            raise EtlError("load", f"{path}: {exc}", stream=stream) from exc
-        finish_run(conn, run_id, status="succeeded", rows_extracted=len(events), rows_loaded=loaded.loaded,
-                   rows_quarantined=loaded.quarantined)  # fmt: skip
-    return ImportResult(stream, len(events), loaded.loaded, len(events) - loaded.loaded)
+    stream = PriceFileStream(Path(path), source)
+    with WarehouseSession(WarehouseURL.parse(url), Retry(), label=stream.name) as session:
+        return run_stream(session, stream)
+
+
+class PriceFileStream(Stream[Batch, LoadResult, ImportResult]):
+    """A price file as one chunk; its watermark is the file's digest."""
+
+    def __init__(self, path: Path, source: str | None) -> None:
+        events = read_price_file(path, source)
+        super().__init__(ImportResult(run_id="", stream=f"prices:{source or path.stem}", rows=len(events)))
+        self.path = path
+        self.digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        lines = [Line(path.name, i, json.dumps(e).encode()) for i, e in enumerate(events, start=2)]
+        self.batch = transform(lines)
+
+    def batches(self, conn: Connection) -> Iterator[Batch]:
+        return iter([self.batch])
+
+    def load(self, conn: Connection, batch: Batch) -> LoadResult:
+        position = json.dumps({"sha256": self.digest})
+        return load_batch(conn, batch, run_id=self.result.run_id, position=position, stream=self.name)
+
+    def count(self, batch: Batch, loaded: LoadResult) -> None:
+        self.result.chunks += 1
+        self.result.loaded = loaded.loaded
+        self.result.duplicates = self.result.rows - loaded.loaded
+        self.result.checks = loaded.checks
+        if batch.window is not None:
+            self.result.widen(*batch.window)
+
+    def where(self, batch: Batch) -> str:
+        return str(self.path)
+
+    def final_checks(self, failure: EtlError | None) -> list[Check]:
+        return failure.checks if isinstance(failure, ReconciliationError) else self.result.checks
 
 
 def _event(row: dict[str, str | None], source: str) -> dict[str, object] | str:

@@ -20,16 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from airdrops.collectors.config import ExtractConfig
+
 _log = logging.getLogger("airdrops.collectors")
 _SERIES = re.compile(r"^(?P<series>.+)-(?P<seq>\d+)\.jsonl$")
-
-
-@dataclass(frozen=True)
-class ExtractConfig:
-    """Bounds of one chunk: whichever is reached first closes it."""
-
-    chunk_lines: int = 50_000
-    chunk_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ than 11,000), aligned to the step so reruns evaluate the same timestamps; each c
     client = PrometheusClient(PrometheusSource(url="http://127.0.0.1:9090"))
     query = MetricQuery.record("bot_id:airdrops_capital_idle:ratio")
     plan = plan_chunks(start, end, query.step_s)
-    for chunk in one_ahead(plan, lambda bounds: fetch_chunk(client, query, bounds)):
-        ...  # chunk.result is the API's matrix for [chunk.start, chunk.end]; the next one is on its way
+    for bounds in plan:
+        chunk = fetch_chunk(client, query, bounds)  # chunk.result: the API's matrix for [chunk.start, chunk.end]
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ import gc
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -32,8 +31,6 @@ from airdrops.monitoring import redact_url
 
 _log = logging.getLogger("airdrops.collectors")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-_In = TypeVar("_In")
-_Out = TypeVar("_Out")
 
 
 class PrometheusError(Exception):
@@ -120,8 +117,8 @@ class PrometheusClient:
         url = f"{self.base_url}/api/v1/query_range"
         form = {"query": expr, "start": str(start), "end": str(end), "step": str(step)}
         src = self.source
-        delay = src.backoff_s
-        for attempt in range(1, src.attempts + 1):
+        delays = src.retry.delays()
+        for attempt in range(1, src.retry.attempts + 1):
             self.requests += 1
             try:
                 # POST form: long PromQL stays out of the URL; every compatible server accepts it.
@@ -135,20 +132,22 @@ class PrometheusClient:
                 ) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 problem = self._redact(f"{type(exc).__name__}: {_first_line(exc)}")
+                asked = 0.0
             else:
                 if response.status_code not in _RETRY_STATUS:
                     return self._result(response, expr)
                 problem = f"HTTP {response.status_code}: {_api_error(response)}"
-                delay = max(delay, _retry_after(response))
-            if attempt == src.attempts:
+                asked = _retry_after(response)  # the server may ask for a longer wait (429, 503)
+            delay = next(delays, None)
+            if delay is None:
                 raise PrometheusUnavailable(
                     f"Prometheus {self.redacted_url} unavailable after {attempt} attempts: {problem}",
                     url=self.redacted_url,
                     attempts=attempt,
                 )
+            delay = max(delay, asked)
             _log.warning("Prometheus %s: %s; retry %d in %.1fs", self.redacted_url, problem, attempt, delay)
             time.sleep(delay)
-            delay = min(delay * 2, src.max_backoff_s)
         raise AssertionError("unreachable")
 
     def _result(self, response: requests.Response, expr: str) -> list[dict[str, Any]]:
@@ -182,29 +181,6 @@ class PrometheusClient:
 def fetch_chunk(client: PrometheusClient, query: MetricQuery, bounds: tuple[int, int]) -> RawChunk:
     """One query_range request for the chunk [bounds[0], bounds[1]]."""
     return RawChunk(query, bounds[0], bounds[1], client.query_range(query.expr, *bounds, query.step_s))
-
-
-def one_ahead(items: Sequence[_In], work: Callable[[_In], _Out]) -> Iterator[_Out]:
-    """`work(item)` for every item in order, the next one computed in a thread while the caller uses this one.
-
-    One ahead at most, so memory stays bounded by two results whatever the number of items. An
-    exception in `work` is raised to the caller when it reaches that item.
-    """
-    if len(items) < 2:
-        yield from map(work, items)
-        return
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="airdrops-prefetch")
-    try:
-        pending: Future[_Out] = pool.submit(work, items[0])
-        for following in [*items[1:], None]:
-            result = pending.result()
-            if following is not None:
-                pending = pool.submit(work, following)
-            yield result
-            del result
-    finally:
-        # A consumer that stops early (a failed load) must not wait for work it no longer needs.
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -254,6 +230,5 @@ __all__ = [
     "PrometheusUnavailable",
     "RawChunk",
     "fetch_chunk",
-    "one_ahead",
     "plan_chunks",
 ]

@@ -15,12 +15,11 @@ from decimal import Decimal
 
 import polars as pl
 
+from airdrops.collectors.config import EVENTS_STREAM
 from airdrops.collectors.errors import ReconciliationError
 from airdrops.collectors.transform.events import CHECKED_SUMS, COLUMNS, RAW_COLUMNS, RAW_TABLE, Batch
 from airdrops.collectors.warehouse.bookkeeping import Check, add_quarantine, set_watermark
 from airdrops.collectors.warehouse.connect import Connection
-
-STREAM = "events"
 
 
 @dataclass
@@ -43,7 +42,7 @@ def load_batch(
     *,
     run_id: str,
     position: str,
-    stream: str = STREAM,
+    stream: str = EVENTS_STREAM,
     before_commit: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Load `batch` and move the watermark to `position`, all in one transaction."""

@@ -9,7 +9,8 @@ with connect("duckdb:///tmp/airdrops.duckdb") as conn:
 
 from __future__ import annotations
 
-from airdrops.collectors.warehouse.connect import Connection, Retry, WarehouseUnavailable, connect
+from airdrops.collectors.retry import Retry
+from airdrops.collectors.warehouse.connect import Connection, WarehouseUnavailable, connect
 from airdrops.collectors.warehouse.migrate import migrate
 from airdrops.collectors.warehouse.url import WarehouseURL, WarehouseURLError
 

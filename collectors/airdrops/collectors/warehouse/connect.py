@@ -18,11 +18,11 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
+from airdrops.collectors.retry import Retry
 from airdrops.collectors.warehouse.url import Dialect, WarehouseURL
 
 _log = logging.getLogger("airdrops.collectors")
@@ -38,22 +38,6 @@ class WarehouseUnavailable(ConnectionError):
         self.attempts = attempts
         self.cause = cause
         super().__init__(f"warehouse {url.redacted} unavailable after {attempts} attempts: {_one_line(cause)}")
-
-
-@dataclass(frozen=True)
-class Retry:
-    """How long to keep trying a warehouse that is down: `attempts` tries, backoff doubling up to a cap."""
-
-    attempts: int = 5
-    backoff_s: float = 0.5
-    max_backoff_s: float = 8.0
-
-    def delays(self) -> Iterator[float]:
-        """The sleep before each retry (attempts - 1 of them)."""
-        delay = self.backoff_s
-        for _ in range(max(self.attempts - 1, 0)):
-            yield delay
-            delay = min(delay * 2, self.max_backoff_s)
 
 
 def connect(
@@ -137,6 +121,14 @@ class Connection(ABC):
     @abstractmethod
     def try_lock(self, key: str) -> bool:
         """Take a session-wide named lock if free (PostgreSQL advisory lock; DuckDB's file lock is enough)."""
+
+    @abstractmethod
+    def lock(self, key: str) -> None:
+        """Take a session-wide named lock, waiting for it."""
+
+    @abstractmethod
+    def unlock(self, key: str) -> None:
+        """Release a lock taken with `lock` or `try_lock` (closing the connection releases them all)."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -258,6 +250,12 @@ class _PostgresConnection(Connection):
         row = self.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,))
         return bool(row[0][0])
 
+    def lock(self, key: str) -> None:
+        self.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+
+    def unlock(self, key: str) -> None:
+        self.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._raw.close()
@@ -324,6 +322,12 @@ class _DuckDBConnection(Connection):
 
     def try_lock(self, key: str) -> bool:
         return True
+
+    def lock(self, key: str) -> None:
+        pass
+
+    def unlock(self, key: str) -> None:
+        pass
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 
+from airdrops.collectors.retry import Retry
 from airdrops.collectors.warehouse import definitions
-from airdrops.collectors.warehouse.connect import Connection, Retry, connect
+from airdrops.collectors.warehouse.connect import Connection, connect
 from airdrops.collectors.warehouse.url import Dialect, WarehouseURL
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -71,8 +72,7 @@ def apply(conn: Connection) -> list[int]:
 
 def _apply_pending(conn: Connection) -> list[int]:
     conn.execute(_BOOTSTRAP)
-    if conn.dialect == "postgres":  # one migrator at a time; DuckDB's file lock already gives that
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (_LOCK,))
+    conn.lock(_LOCK)  # one migrator at a time
     try:
         done = applied(conn)
         now = []
@@ -89,8 +89,7 @@ def _apply_pending(conn: Connection) -> list[int]:
             now.append(m.version)
         return now
     finally:
-        if conn.dialect == "postgres":
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_LOCK,))
+        conn.unlock(_LOCK)
 
 
 def applied(conn: Connection) -> set[int]:
