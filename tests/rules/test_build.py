@@ -13,7 +13,7 @@ from airdrops.rules.build import HEADER, build, render
 from airdrops.rules.config import DEFAULT, BurnRateWindow, RulesConfig, seconds
 from airdrops.rules.model import rule_file
 from airdrops.rules.runbooks import add_runbook_links
-from airdrops.rules.yamltext import dump, scalar
+from airdrops.rules.yamlfile import dump
 from tests.rules.conftest import RULES
 
 COMPONENTS = ("bot", "rpc", "protocols", "claims", "scheduler", "risk", "capital", "sdk", "slo", "etl")
@@ -105,7 +105,7 @@ def test_every_config_value_is_used_by_the_default_rules():
     ],
 )
 def test_yaml_scalars_are_plain_only_when_unambiguous(value, text):
-    assert scalar(value) == text
+    assert dump({"k": value}) == f"k: {text}\n"
     assert yaml.safe_load(f"k: {text}") == {"k": value}
 
 
@@ -113,6 +113,7 @@ def test_yaml_literal_blocks_and_nesting_read_back():
     data = {"a": {"b": [{"c": "x\ny", "d": [1, "z"]}, {"e": {}}], "f": []}}
     text = dump(data, "one\ntwo")
     assert text.startswith("# one\n# two\n")
+    assert "- c: |-\n        x\n        y\n" in text  # PromQL stays readable: a literal block, sequences indented
     assert yaml.safe_load(text) == data
 
 
