@@ -94,3 +94,29 @@ def _claims_or_txs(port: int) -> bool:
     except requests.RequestException:
         return False
     return any(line.startswith("airdrops_protocol_tx_total{") for line in text.splitlines())
+
+
+def test_the_command_is_assembled_from_every_layer_without_importing_heavy_libraries():
+    """`airdrops --help` lists each layer's commands, and the root imported neither Polars, DuckDB, web3 nor
+    the dashboard SDK to get there."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from airdrops.cli.main import app\n"
+        "result = CliRunner().invoke(app, ['--help'])\n"
+        "heavy = ('polars', 'duckdb', 'psycopg', 'web3', 'grafana_foundation_sdk', 'jinja2')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+        "print(result.output)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded, help_text = out.split("\n", 1)
+    assert loaded == "[]"
+    for command in ("bot", "etl", "warehouse", "prices", "report", "rules", "alerting", "dashboards", "demo", "docs"):
+        assert f" {command} " in help_text, command
+
+
+def test_the_analytics_package_exports_every_name_it_lists():
+    import airdrops.analytics as analytics
+
+    assert set(analytics._MODULES) == set(analytics.__all__)
+    assert [name for name in analytics.__all__ if not hasattr(analytics, name)] == []

@@ -85,7 +85,7 @@ def test_every_reads_durations_like_the_etl_configuration():
     """One duration grammar: `--every` takes what the ETL's YAML takes (`collectors.config.seconds`)."""
     import typer
 
-    from airdrops.cli.etl_cmd import parse_every
+    from airdrops.collectors.cli import parse_every
     from airdrops.collectors.config import seconds
 
     for text in ("30s", "5m", "1h30m", "2d", "90"):

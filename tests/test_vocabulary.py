@@ -22,7 +22,7 @@ from tests.collectors.cases import event, write
 from tests.servers import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_ROOTS = ("sdk", "bot", "collectors", "analytics")
+SOURCE_ROOTS = ("sdk", "bot", "collectors", "analytics", "rules", "dashboards", "devstack")
 OWNER = ROOT / "sdk/airdrops/monitoring/vocabulary.py"
 #: Reason names distinctive enough to spot a restated taxonomy (`none` and `other` are ordinary words).
 DISTINCT = set(vocabulary.CLAIM_REASON_NAMES) - {vocabulary.NONE, vocabulary.OTHER}
@@ -133,7 +133,7 @@ def test_an_unknown_reason_is_other_in_the_metric_and_in_the_views(warehouse: Wa
 
 
 def test_shared_names_come_from_the_vocabulary():
-    from airdrops.cli.etl_cmd import COLLECTOR_PORT
+    from airdrops.collectors.cli import COLLECTOR_PORT
     from airdrops.collectors.config import PrometheusSource
     from airdrops.monitoring._internal.config import PARAMS
     from airdrops.services.prometheus import render_config

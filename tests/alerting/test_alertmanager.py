@@ -103,7 +103,7 @@ def test_no_secret_in_the_committed_file_and_incomplete_channels_are_refused():
 
 
 def test_demo_rules_are_valid(tmp_path):
-    from airdrops.bot.demo import DEMO_RULES
+    from airdrops.demo.stack import DEMO_RULES
     from airdrops.rules.build import write as write_rules
 
     paths = write_rules(tmp_path, DEMO_RULES)

@@ -12,9 +12,8 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.cog.plugins import register_default_plugins
 from grafana_foundation_sdk.models import dashboard as model
 
-from airdrops.dashboards import build
 from airdrops.dashboards.analytics import DASHBOARDS
-from airdrops.dashboards.build import render
+from airdrops.dashboards.build import build, render
 from tests.analytics.grafana_sql import expand, quote
 from tests.dashboards.grafana import ROOT, panels
 from tests.dashboards.test_models import assert_subset

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from airdrops.analytics import open_views
 from airdrops.analytics.report import compute
-from airdrops.bot.demo import analytics
+from airdrops.demo.stack import analytics
 from airdrops.monitoring.vocabulary import ROI_MIN_COST_USD
 from tests.servers import Warehouse
 

@@ -12,7 +12,7 @@ from typing import Any
 import promql_parser
 import yaml
 
-from airdrops.dashboards import DASHBOARDS
+from airdrops.dashboards.build import DASHBOARDS
 from airdrops.monitoring import catalog
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from airdrops.dashboards import build
-from airdrops.dashboards.build import ANALYTICS_DASHBOARDS
+from airdrops.dashboards.build import ANALYTICS_DASHBOARDS, build
 from tests.dashboards.grafana import ROOT, UIDS
 
 #: The analytics dashboards (tests/analytics/test_dashboards.py) are written by the same build.
@@ -22,7 +21,7 @@ def test_committed_json_has_not_drifted_from_the_source(tmp_path):
         committed = ROOT / "dashboards" / path.name
         assert committed.exists(), f"{committed} is missing: run `airdrops dashboards build`"
         assert committed.read_text() == path.read_text(), (
-            f"{committed.relative_to(ROOT)} differs from bot/airdrops/dashboards: run `airdrops dashboards build`"
+            f"{committed.relative_to(ROOT)} differs from its generator: run `airdrops dashboards build`"
         )
 
 

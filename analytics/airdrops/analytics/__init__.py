@@ -4,6 +4,7 @@ Views are read through a small query layer (`open_views`, `read_view`); everythi
 function from Polars frames to Polars frames, each formula written out in `docs/analytics.md`.
 
     >>> from datetime import date
+    >>> from airdrops.analytics import success_rate, xirr
     >>> round(xirr([(date(2023, 1, 1), -1000.0), (date(2024, 1, 1), 1100.0)]), 6)
     0.1
     >>> import polars as pl
@@ -14,21 +15,66 @@ function from Polars frames to Polars frames, each formula written out in `docs/
     0.75
 """
 
-from airdrops.analytics.advice import what_to_change
-from airdrops.analytics.claims import airdrop_tracking, claim_failures, success_rate
-from airdrops.analytics.portfolio import portfolio_returns, portfolio_series, portfolio_value
-from airdrops.analytics.query import VIEWS, MissingViewError, Views, open_views, read_view
-from airdrops.analytics.report import build_report
-from airdrops.analytics.returns import XirrError, annualize, twr, xirr, xnpv
-from airdrops.analytics.risks import open_risks
-from airdrops.analytics.roi import (
-    capital_locked,
-    costs_by_wallet,
-    gas_by_chain,
-    roi_by_airdrop,
-    roi_by_protocol,
-    worst,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airdrops.analytics.advice import what_to_change
+    from airdrops.analytics.claims import airdrop_tracking, claim_failures, success_rate
+    from airdrops.analytics.portfolio import portfolio_returns, portfolio_series, portfolio_value
+    from airdrops.analytics.query import VIEWS, MissingViewError, Views, open_views, read_view
+    from airdrops.analytics.report import build_report
+    from airdrops.analytics.returns import XirrError, annualize, twr, xirr, xnpv
+    from airdrops.analytics.risks import open_risks
+    from airdrops.analytics.roi import (
+        capital_locked,
+        costs_by_wallet,
+        gas_by_chain,
+        roi_by_airdrop,
+        roi_by_protocol,
+        worst,
+    )
+
+# Imported on first use: the `airdrops` command registers `cli` from this package without paying
+# for Polars and the report's templates.
+_MODULES = {
+    "what_to_change": "advice",
+    "airdrop_tracking": "claims",
+    "claim_failures": "claims",
+    "success_rate": "claims",
+    "portfolio_returns": "portfolio",
+    "portfolio_series": "portfolio",
+    "portfolio_value": "portfolio",
+    "VIEWS": "query",
+    "MissingViewError": "query",
+    "Views": "query",
+    "open_views": "query",
+    "read_view": "query",
+    "build_report": "report",
+    "XirrError": "returns",
+    "annualize": "returns",
+    "twr": "returns",
+    "xirr": "returns",
+    "xnpv": "returns",
+    "open_risks": "risks",
+    "capital_locked": "roi",
+    "costs_by_wallet": "roi",
+    "gas_by_chain": "roi",
+    "roi_by_airdrop": "roi",
+    "roi_by_protocol": "roi",
+    "worst": "roi",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "VIEWS",

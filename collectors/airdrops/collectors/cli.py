@@ -1,4 +1,4 @@
-"""`airdrops warehouse migrate`, `airdrops etl run` and `airdrops report`."""
+"""`airdrops warehouse`, `airdrops etl` and `airdrops prices`: the ETL and its warehouse."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ warehouse_app = typer.Typer(
 etl_app = typer.Typer(help="The ETL: Prometheus and the bots' event logs into the warehouse.", no_args_is_help=True)
 prices_app = typer.Typer(help="Prices for real tokens, from files you supply (no network calls).", no_args_is_help=True)
 console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    """Add this layer's commands to the `airdrops` command."""
+    app.add_typer(warehouse_app, name="warehouse")
+    app.add_typer(etl_app, name="etl")
+    app.add_typer(prices_app, name="prices")
+
 
 WAREHOUSE_HELP = "postgresql://... or duckdb:///path (default: $WAREHOUSE_URL, else ./airdrops.duckdb)."
 #: The collector's own /metrics port in `--every` mode (bots use another).
@@ -182,17 +190,6 @@ def _check_sources(url: Any, results: list[Any]) -> None:
                 f"[bold yellow]sources disagree[/]: {d.measure} of bot {d.bot_id} on {d.day}: "
                 f"Prometheus {d.prometheus:g}, event log {d.events:g} (view prometheus_vs_events)"
             )
-
-
-def report(
-    out: Path = typer.Option(Path("report"), help="Directory of the HTML report."),
-    warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP),
-) -> None:
-    """Build the static HTML report (claim success, ROI, portfolio, what to change) from the warehouse."""
-    from airdrops.analytics import build_report
-
-    path = build_report(_url(warehouse).url, out)
-    console.print(f"report: {path.resolve()}")
 
 
 def _time(text: str | None) -> datetime | float | None:

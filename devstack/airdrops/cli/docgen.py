@@ -8,15 +8,8 @@ from pathlib import Path
 from airdrops.monitoring import catalog, event_schema, vocabulary
 from airdrops.monitoring._internal import config
 
-LAYERS = ("sdk", "bot", "collectors", "analytics")
-
-
-def repo_root() -> Path:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "pyproject.toml").is_file():
-            return parent
-    raise FileNotFoundError("no pyproject.toml above the airdrops package (docs are built from a source checkout)")
+#: The top folders holding part of the `airdrops` namespace package, one layer each.
+LAYERS = ("sdk", "bot", "collectors", "analytics", "rules", "dashboards", "devstack")
 
 
 def module_deps(root: Path) -> dict[str, set[str]]:

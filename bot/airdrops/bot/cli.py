@@ -1,4 +1,4 @@
-"""`airdrops bot run` (live or history mode) and `airdrops demo`."""
+"""`airdrops bot`: the reference bot, live on a chain or over simulated history."""
 
 from __future__ import annotations
 
@@ -11,11 +11,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-bot_app = typer.Typer(help="The reference airdrop bot.", no_args_is_help=True)
+app = typer.Typer(help="The reference airdrop bot.", no_args_is_help=True)
 console = Console()
 
 
-@bot_app.command("run")
+def register(root: typer.Typer) -> None:
+    """Add this layer's commands to the `airdrops` command."""
+    root.add_typer(app, name="bot")
+
+
+@app.command("run")
 def run(
     wallets: int = typer.Option(5, help="Wallets to farm with."),
     duration: float = typer.Option(
@@ -111,14 +116,3 @@ def _simulate(days: int, wallets: int, seed: int, events_dir: str, bot_id: str |
         table.add_row(label, str(value))
     console.print(table)
     console.print(f"event log: {Path(events_dir).resolve()}")
-
-
-def demo(
-    duration: float = typer.Option(150.0, help="Seconds the bot runs (the RPC outage is at 30-90 s)."),
-    wallets: int = typer.Option(5, help="Wallets to farm with."),
-    out: Path = typer.Option(Path("demo-out"), help="Where the demo keeps its files."),
-) -> None:
-    """Local node, bot and Prometheus together; then a summary read back from Prometheus."""
-    from airdrops.bot.demo import run_demo
-
-    run_demo(duration=duration, wallets=wallets, out=out, console=console)

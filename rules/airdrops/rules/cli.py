@@ -1,0 +1,39 @@
+"""`airdrops rules build` and `airdrops alerting build`: regenerate the files beside these generators."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+rules_app = typer.Typer(help="Prometheus recording and alerting rules, generated from code.", no_args_is_help=True)
+alerting_app = typer.Typer(help="The Alertmanager configuration, generated from code.", no_args_is_help=True)
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    """Add this layer's commands to the `airdrops` command."""
+    app.add_typer(rules_app, name="rules")
+    app.add_typer(alerting_app, name="alerting")
+
+
+@rules_app.command("build")
+def rules_build() -> None:
+    """Regenerate rules/recording.yml and rules/alerts.yml from rules/airdrops/rules/."""
+    from airdrops.rules.build import build, changes, repo_root
+
+    console.print(changes(build(repo_root()), "rules"))
+
+
+@alerting_app.command("build")
+def alerting_build() -> None:
+    """Regenerate rules/alertmanager/alertmanager.yml (webhook receiver only)."""
+    from airdrops.alerting import render
+    from airdrops.rules.build import changes, repo_root
+
+    path = repo_root() / "rules/alertmanager/alertmanager.yml"
+    content = render()
+    changed = not path.exists() or path.read_text() != content
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    console.print(changes([path] if changed else [], "the Alertmanager configuration"))
