@@ -42,9 +42,10 @@ class Format(StrEnum):
 @metrics_app.command("catalog")
 def metrics_catalog(fmt: Format = typer.Option(Format.md, "--format", help="md or json")) -> None:
     """Print every metric the system emits."""
+    from airdrops.cli.docgen import metrics_md
     from airdrops.monitoring import catalog
 
-    typer.echo(catalog.to_markdown() if fmt is Format.md else catalog.to_json())
+    typer.echo(metrics_md() if fmt is Format.md else catalog.to_json())
 
 
 @events_app.command("schema")

@@ -69,3 +69,18 @@ def ratio_rate(failures: str, total: str, labels: str, window: str) -> str:
 def pct(ratio: float) -> str:
     """A ratio as a percentage for annotations: 0.05 -> `5%`, 0.995 -> `99.5%`."""
     return format(round(ratio * 100, 6), "g") + "%"
+
+
+def target_down(job_selector: str) -> str:
+    """The targets of a scrape job that fail their scrapes, with the `bot_id` of the last
+    `target_info` each served within 1h, so Alertmanager can group and inhibit by it; a target
+    never scraped successfully is listed without it."""
+    up = selector("up", job_selector)
+    info = selector("target_info", job_selector)
+    return (
+        f"(\n  {up} == 0\n)\n"
+        f"* on (job, instance) group_left (bot_id)\n"
+        f"  topk by (job, instance) (1, last_over_time({info}[1h]))\n"
+        f"or on (job, instance)\n"
+        f"  {up} == 0"
+    )

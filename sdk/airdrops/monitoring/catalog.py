@@ -2,8 +2,8 @@
 
 This module is the single source of truth for metric names, instrument kinds, units, help
 text and the attributes each metric accepts. Instruments are built from it
-(`airdrops.monitoring.metrics`), `docs/metrics.md` is generated from it, and the rules and
-dashboards may only name metrics listed here.
+(`airdrops.monitoring.metrics`), `docs/metrics.md` is generated from it (`airdrops docs build`),
+and the rules and dashboards may only name metrics listed here.
 
     >>> from airdrops.monitoring import catalog
     >>> spec = catalog.get("airdrops.protocol.tx")
@@ -14,66 +14,22 @@ dashboards may only name metrics listed here.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import asdict, dataclass
-from itertools import groupby
-from typing import Literal
+from dataclasses import asdict
 
 from airdrops.monitoring import vocabulary
-
-Kind = Literal["counter", "updown_counter", "gauge", "histogram"]
+from airdrops.monitoring.spec import Attribute, Kind, MetricSpec
 
 #: Bucket bounds in seconds for RPC calls: sub-millisecond local nodes to slow public RPCs.
 RPC_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 #: Bucket bounds in seconds for scheduler jobs and transactions: a few ms up to a slow block.
 JOB_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
-OUTCOMES = vocabulary.OUTCOMES
-
-
-@dataclass(frozen=True)
-class Attribute:
-    """An attribute a metric accepts; `values` closes the set when given."""
-
-    key: str
-    description: str
-    values: tuple[str, ...] | None = None
-    #: Sensitive or unbounded (wallet addresses): exported only when the user opts in.
-    opt_in: bool = False
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    name: str
-    kind: Kind
-    unit: str
-    description: str
-    owner: str
-    attributes: tuple[Attribute, ...] = ()
-    buckets: tuple[float, ...] | None = None
-
-    @property
-    def attribute_keys(self) -> tuple[str, ...]:
-        return tuple(a.key for a in self.attributes)
-
-    @property
-    def prometheus_name(self) -> str:
-        """The name the OTel Prometheus exporter gives this metric (base name for histograms)."""
-        name = re.sub(r"[^a-zA-Z0-9_]", "_", self.name)
-        unit = re.sub(r"\{.*\}", "", self.unit)
-        suffix = {"s": "seconds", "1": "", "By": "bytes"}.get(unit, unit)
-        if suffix and not name.endswith("_" + suffix):
-            name = f"{name}_{suffix}"
-        if self.kind == "counter":
-            name += "_total"
-        return name
-
 
 # Attribute definitions shared by several metrics.
 _CHAIN = Attribute("chain", "Chain name as configured in the bot, e.g. `ethereum`, `arbitrum`, `local`.")
 _PROTOCOL = Attribute("protocol", "Protocol the operation targets, e.g. `uniswap`, `aave`, `stargate`.")
 _ACTION = Attribute("action", "Protocol action.", ("bridge", "swap", "lend", "withdraw", "claim", "approve"))
-_OUTCOME = Attribute("outcome", "Whether the operation succeeded.", OUTCOMES)
+_OUTCOME = Attribute("outcome", "Whether the operation succeeded.", vocabulary.OUTCOMES)
 _ERROR_TYPE = Attribute("error_type", "Exception class name or short machine reason of a failure.")
 _JOB = Attribute("job_name", "Scheduler job name (not `job`: Prometheus reserves that label for the scrape job).")
 _AIRDROP = Attribute("airdrop", "Airdrop campaign identifier.")
@@ -419,13 +375,7 @@ def get(name: str) -> MetricSpec:
 
 def prometheus_names() -> dict[str, MetricSpec]:
     """Every exported Prometheus series name (with histogram suffixes) mapped to its entry."""
-    out: dict[str, MetricSpec] = {}
-    for spec in METRICS:
-        base = spec.prometheus_name
-        names = [f"{base}_bucket", f"{base}_sum", f"{base}_count"] if spec.kind == "histogram" else [base]
-        for n in names:
-            out[n] = spec
-    return out
+    return {name: spec for spec in METRICS for name in spec.series_names}
 
 
 def to_json() -> str:
@@ -433,55 +383,14 @@ def to_json() -> str:
     return json.dumps([{**asdict(m), "prometheus_name": m.prometheus_name} for m in METRICS], indent=2)
 
 
-def to_markdown() -> str:
-    """The catalogue as the Markdown page `docs/metrics.md`."""
-    lines = [
-        "# Metric catalogue",
-        "",
-        "Generated from `airdrops.monitoring.catalog` by `airdrops metrics catalog --format md`;",
-        "do not edit by hand (a test fails when this file drifts from the code).",
-        "",
-        "Every series also carries `bot_id`. Attributes marked *opt-in* are dropped unless the bot",
-        "calls `configure(wallet_labels=True)`.",
-        "",
-    ]
-    for owner, specs in groupby(METRICS, key=lambda m: m.owner):
-        lines += [
-            f"## `{owner}`",
-            "",
-            "| Metric | Prometheus | Kind | Unit | Attributes | Description |",
-            "|---|---|---|---|---|---|",
-        ]
-        for m in specs:
-            attrs = ", ".join(_attr_md(a) for a in m.attributes) or "-"
-            lines.append(f"| `{m.name}` | `{m.prometheus_name}` | {m.kind} | `{m.unit}` | {attrs} | {m.description} |")
-        lines.append("")
-    lines += ["## Histogram buckets (seconds)", ""]
-    lines += [
-        f"- RPC calls: {', '.join(map(str, RPC_BUCKETS))}",
-        f"- Jobs and transactions: {', '.join(map(str, JOB_BUCKETS))}",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _attr_md(a: Attribute) -> str:
-    text = f"`{a.key}`"
-    if a.values:
-        text += " (" + "/".join(a.values) + ")"
-    if a.opt_in:
-        text += " *opt-in*"
-    return text
-
-
 __all__ = [
     "JOB_BUCKETS",
     "METRICS",
     "RPC_BUCKETS",
     "Attribute",
+    "Kind",
     "MetricSpec",
     "get",
     "prometheus_names",
     "to_json",
-    "to_markdown",
 ]
