@@ -55,3 +55,19 @@ def test_the_inventory_and_the_readme_count_what_the_code_has():
     assert counts in inventory, counts
     alerts = f"{len(alerting)} alerting rules for {len(names)} alerts"
     assert alerts in inventory and alerts in readme, alerts
+
+
+def test_the_architecture_walk_names_files_that_exist_and_stays_short():
+    """docs/architecture.md follows one metric through at most 6 source files, each one real, and the
+    README's layout names every top folder that holds a layer."""
+    import re
+
+    text = (ROOT / "docs/architecture.md").read_text()
+    paths = set(re.findall(r"`((?:sdk|bot|collectors|analytics|rules|dashboards|devstack|tests)/[\w/.-]+)`", text))
+    assert paths and [p for p in sorted(paths) if not (ROOT / p).exists()] == []
+    trip = text.split("## The trip", 1)[1].split("\n## ", 1)[0]
+    steps = re.findall(r"^\d+\. \*\*`([^`]+)`\*\*", trip, flags=re.M)
+    assert 0 < len(steps) <= 6 and all((ROOT / s).is_file() for s in steps)
+    layout = (ROOT / "README.md").read_text().split("## Layout", 1)[1]
+    for folder in docgen.LAYERS:
+        assert f"\n{folder}/" in layout, folder
