@@ -21,7 +21,7 @@ help:
 	@echo "make test-fast  unit tests only"
 	@echo "make bench      benchmarks, side by side with the alternatives"
 	@echo "make generate   regenerate docs, rules, the Alertmanager config and dashboards from the code"
-	@echo "make wheelhouse the airdrops package and its pinned dependencies as wheels, for the Ansible roles"
+	@echo "make wheelhouse both airdrops distributions and their pinned dependencies as wheels, for the Ansible roles"
 
 # Debian packages, installed only when something is missing. Their services are disabled again:
 # the demo and the tests start their own servers on free loopback ports.
@@ -36,9 +36,12 @@ system-deps:
 	  done; \
 	fi
 
-$(STAMP): pyproject.toml constraints.txt
+# Two distributions, both editable here: airdrops-monitoring (sdk/, the SDK alone) and airdrops-stack
+# (the rest, depending on it). A checkout installed before the split held one `airdrops`: removed.
+$(STAMP): pyproject.toml sdk/pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[all]'
+	@$(BIN)/pip uninstall -q -y --disable-pip-version-check airdrops >/dev/null 2>&1 || true
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e ./sdk -e '.[all]'
 	@touch $@
 
 venv: $(STAMP)
@@ -53,10 +56,11 @@ test: system-deps $(STAMP) lint typecheck wheelhouse molecule-image
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not integration and not provision"
 
-# Wheels of the package (extras bot, analytics) and every pinned dependency: the Ansible roles
-# install from this directory, offline, so hosts get exactly the versions tested here.
+# Wheels of both distributions (airdrops-stack with extras bot, analytics) and every pinned
+# dependency: the Ansible roles install from this directory, offline, so hosts get exactly the
+# versions tested here.
 wheelhouse: $(STAMP)
-	$(BIN)/pip wheel -q --disable-pip-version-check -c constraints.txt --wheel-dir $(WHEELHOUSE) '.[bot,analytics]'
+	$(BIN)/pip wheel -q --disable-pip-version-check -c constraints.txt --wheel-dir $(WHEELHOUSE) ./sdk '.[bot,analytics]'
 
 # The Debian 12 image with systemd that the molecule scenarios boot (built once, then reused).
 molecule-image:
