@@ -37,20 +37,30 @@ def datasource_variable() -> builder.DatasourceVariable:
     )
 
 
-def label_variable(name: str, label: str, query: str) -> builder.QueryVariable:
-    """A multi-value variable over a label's values, `All` by default."""
+def multi_value_variable(
+    name: str, label: str, description: str, datasource: model.DataSourceRef, query: str
+) -> builder.QueryVariable:
+    """A variable over a query's values, several at once, `All` by default (any datasource)."""
     return (
         builder.QueryVariable(name)
         .label(label)
-        .description(f"Filters the panels whose metrics carry `{name}`.")
-        .datasource(DATASOURCE)
+        .description(description)
+        .datasource(datasource)
         .query(query)
-        .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(model.VariableSort.ALPHABETICAL_ASC)
         .multi(True)
         .include_all(True)
-        .all_value(ALL_VALUE)
         .current(model.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    )
+
+
+def label_variable(name: str, label: str, query: str) -> builder.QueryVariable:
+    """A multi-value variable over a label's values, `All` by default."""
+    description = f"Filters the panels whose metrics carry `{name}`."
+    return (
+        multi_value_variable(name, label, description, DATASOURCE, query)
+        .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .all_value(ALL_VALUE)
     )
 
 
@@ -78,22 +88,37 @@ def alerts_annotation() -> builder.AnnotationQuery:
     )
 
 
-def new_dashboard(uid: str, title: str, description: str, *, time_from: str = "now-3h") -> builder.Dashboard:
-    """A dashboard with the shared variables, links, annotation, tags and time settings."""
-    dash = (
+def base_dashboard(
+    uid: str,
+    title: str,
+    description: str,
+    *,
+    tags: list[str],
+    time_from: str,
+    refresh: str,
+    datasource: builder.DatasourceVariable,
+) -> builder.Dashboard:
+    """What every airdrops dashboard has: read-only, shared crosshair, its datasource variable, the links."""
+    return (
         builder.Dashboard(title)
         .uid(uid)
         .description(description)
-        .tags([TAG])
+        .tags(tags)
         .readonly()
         .tooltip(model.DashboardCursorSync.CROSSHAIR)
         .time(time_from, "now")
-        .refresh("30s")
+        .refresh(refresh)
         .timepicker(builder.TimePicker().refresh_intervals(REFRESH_INTERVALS))
-        .with_variable(datasource_variable())
+        .with_variable(datasource)
         .links(links())
-        .annotation(alerts_annotation())
     )
+
+
+def new_dashboard(uid: str, title: str, description: str, *, time_from: str = "now-3h") -> builder.Dashboard:
+    """A dashboard with the shared variables, links, annotation, tags and time settings."""
+    dash = base_dashboard(
+        uid, title, description, tags=[TAG], time_from=time_from, refresh="30s", datasource=datasource_variable()
+    ).annotation(alerts_annotation())
     for name, label, query in LABEL_VARIABLES:
         dash = dash.with_variable(label_variable(name, label, query))
     return dash

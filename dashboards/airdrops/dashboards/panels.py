@@ -72,6 +72,67 @@ def dashed() -> list[model.DynamicConfigValue]:
     return [model.DynamicConfigValue(id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]})]
 
 
+def base_timeseries(
+    title: str,
+    description: str,
+    unit: str,
+    datasource: model.DataSourceRef,
+    queries: list[Builder[Dataquery]],
+    *,
+    stacked: bool,
+    points: common.VisibilityMode,
+    width: int,
+    height: int = 8,
+) -> timeseries_builder.Panel:
+    """A time series panel as every airdrops dashboard draws one, on any datasource."""
+    panel = (
+        timeseries_builder.Panel()
+        .title(title)
+        .description(description)
+        .datasource(datasource)
+        .targets(queries)
+        .unit(unit)
+        .span(width)
+        .height(height)
+        .line_width(1)
+        .fill_opacity(30 if stacked else 10)
+        .show_points(points)
+        .legend(bottom_legend())
+        .tooltip(all_series_tooltip())
+    )
+    if stacked:
+        panel = panel.stacking(common_builder.StackingConfig().mode(common.StackingMode.NORMAL))
+    return panel
+
+
+def base_stat(
+    title: str,
+    description: str,
+    unit: str,
+    datasource: model.DataSourceRef,
+    queries: list[Builder[Dataquery]],
+    *,
+    steps: Steps,
+    width: int,
+    height: int = 4,
+) -> stat_builder.Panel:
+    """One number, coloured by `steps`, on any datasource."""
+    return (
+        stat_builder.Panel()
+        .title(title)
+        .description(description)
+        .datasource(datasource)
+        .targets(queries)
+        .unit(unit)
+        .span(width)
+        .height(height)
+        .thresholds(thresholds(steps))
+        .color_mode(common.BigValueColorMode.VALUE)
+        .graph_mode(common.BigValueGraphMode.NONE)
+        .reduce_options(common_builder.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+    )
+
+
 def timeseries(
     title: str,
     description: str,
@@ -83,24 +144,18 @@ def timeseries(
     width: int = 12,
     height: int = 8,
 ) -> timeseries_builder.Panel:
-    panel = (
-        timeseries_builder.Panel()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .targets(targets(queries))
-        .unit(unit)
-        .min(0)
-        .span(width)
-        .height(height)
-        .line_width(1)
-        .fill_opacity(30 if stacked else 10)
-        .show_points(common.VisibilityMode.NEVER)
-        .legend(bottom_legend())
-        .tooltip(all_series_tooltip())
-    )
-    if stacked:
-        panel = panel.stacking(common_builder.StackingConfig().mode(common.StackingMode.NORMAL))
+    points = common.VisibilityMode.NEVER
+    panel = base_timeseries(
+        title,
+        description,
+        unit,
+        DATASOURCE,
+        targets(queries),
+        stacked=stacked,
+        points=points,
+        width=width,
+        height=height,
+    ).min(0)
     if dashed_series is not None:
         panel = panel.override_by_regexp(dashed_series, dashed())
     return panel
@@ -118,20 +173,8 @@ def stat(
     height: int = 4,
 ) -> stat_builder.Panel:
     """A single current value (instant query), colored by `steps`."""
-    panel = (
-        stat_builder.Panel()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .targets(targets(queries, instant=True))
-        .unit(unit)
-        .span(width)
-        .height(height)
-        .thresholds(thresholds(steps))
-        .color_mode(common.BigValueColorMode.VALUE)
-        .graph_mode(common.BigValueGraphMode.NONE)
-        .reduce_options(common_builder.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
-    )
+    instant = targets(queries, instant=True)
+    panel = base_stat(title, description, unit, DATASOURCE, instant, steps=steps, width=width, height=height)
     return panel.mappings(mappings) if mappings else panel
 
 

@@ -10,7 +10,7 @@ from grafana_foundation_sdk.builders import dashboard as builder
 from grafana_foundation_sdk.models import dashboard as model
 
 from airdrops.dashboards.analytics import sql
-from airdrops.dashboards.common import REFRESH_INTERVALS, TAG, links
+from airdrops.dashboards.common import TAG, base_dashboard, multi_value_variable
 
 #: Grafana 11's plugin id of its PostgreSQL datasource.
 DATASOURCE_TYPE = "grafana-postgresql-datasource"
@@ -39,17 +39,9 @@ def datasource_variable() -> builder.DatasourceVariable:
 def sql_variable(name: str) -> builder.QueryVariable:
     """A multi-value variable over a column of the views, `All` by default (Grafana lists every value)."""
     label, query = VARIABLES[name]
-    return (
-        builder.QueryVariable(name)
-        .label(label)
-        .description(f"Filters the panels on `{name}`.")
-        .datasource(DATASOURCE)
-        .query(query)
-        .refresh(model.VariableRefresh.ON_DASHBOARD_LOAD)
-        .sort(model.VariableSort.ALPHABETICAL_ASC)
-        .multi(True)
-        .include_all(True)
-        .current(model.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    description = f"Filters the panels on `{name}`."
+    return multi_value_variable(name, label, description, DATASOURCE, query).refresh(
+        model.VariableRefresh.ON_DASHBOARD_LOAD
     )
 
 
@@ -57,18 +49,8 @@ def new_dashboard(
     uid: str, title: str, description: str, variables: list[str], *, time_from: str = "now-30d"
 ) -> builder.Dashboard:
     """A dashboard with the datasource and `variables`, links, tags and daily-data time settings."""
-    dash = (
-        builder.Dashboard(title)
-        .uid(uid)
-        .description(description)
-        .tags(TAGS)
-        .readonly()
-        .tooltip(model.DashboardCursorSync.CROSSHAIR)
-        .time(time_from, "now")
-        .refresh("1h")
-        .timepicker(builder.TimePicker().refresh_intervals(REFRESH_INTERVALS))
-        .with_variable(datasource_variable())
-        .links(links())
+    dash = base_dashboard(
+        uid, title, description, tags=TAGS, time_from=time_from, refresh="1h", datasource=datasource_variable()
     )
     for name in variables:
         dash = dash.with_variable(sql_variable(name))

@@ -27,7 +27,7 @@ from grafana_foundation_sdk.models import common, dashboard as model
 
 from airdrops.dashboards.analytics.common import DATASOURCE
 from airdrops.dashboards.analytics.sql import Sql
-from airdrops.dashboards.panels import OK, Steps, all_series_tooltip, bottom_legend, thresholds
+from airdrops.dashboards.panels import OK, Steps, base_stat, base_timeseries, thresholds
 
 
 class _Target(Builder[Dataquery]):
@@ -65,44 +65,17 @@ def units(columns: dict[str, str]) -> list[tuple[str, list[model.DynamicConfigVa
 def timeseries(
     title: str, description: str, unit: str, queries: Sequence[Sql], *, stacked: bool = False, width: int = 12
 ) -> timeseries_builder.Panel:
-    panel = (
-        timeseries_builder.Panel()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .targets(targets(queries))
-        .unit(unit)
-        .span(width)
-        .height(8)
-        .line_width(1)
-        .fill_opacity(30 if stacked else 10)
-        .show_points(common.VisibilityMode.AUTO)
-        .legend(bottom_legend())
-        .tooltip(all_series_tooltip())
+    points = common.VisibilityMode.AUTO
+    return base_timeseries(
+        title, description, unit, DATASOURCE, targets(queries), stacked=stacked, points=points, width=width
     )
-    if stacked:
-        panel = panel.stacking(common_builder.StackingConfig().mode(common.StackingMode.NORMAL))
-    return panel
 
 
 def stat(
     title: str, description: str, unit: str, query: Sql, *, steps: Steps = OK, width: int = 6
 ) -> stat_builder.Panel:
     """One number for the time range (a one-row table query)."""
-    return (
-        stat_builder.Panel()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .targets(targets([query]))
-        .unit(unit)
-        .span(width)
-        .height(4)
-        .thresholds(thresholds(steps))
-        .color_mode(common.BigValueColorMode.VALUE)
-        .graph_mode(common.BigValueGraphMode.NONE)
-        .reduce_options(common_builder.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
-    )
+    return base_stat(title, description, unit, DATASOURCE, targets([query]), steps=steps, width=width)
 
 
 def bars(
