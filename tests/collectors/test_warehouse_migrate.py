@@ -201,3 +201,17 @@ def test_copy_binary_writes_ready_made_copy_data(postgres_warehouse: Warehouse) 
         with conn.transaction():
             conn.copy_binary("metric_samples", ["series_id", "ts", "value"], [header, row, struct.pack("!h", -1)])
         assert conn.execute("SELECT series_id, value FROM metric_samples") == [(-7, 1.5)]
+
+
+def test_the_shared_tables_are_written_once_and_spelled_per_dialect():
+    from importlib import resources
+
+    root = resources.files("airdrops.collectors.warehouse").joinpath("migrations")
+    for dialect in ("postgres", "duckdb"):
+        assert "CREATE TABLE claims" not in root.joinpath(dialect, "0001_tables.sql").read_text()
+    assert "CREATE TABLE claims" in root.joinpath("common", "0001_tables.sql").read_text()
+    pg, duck = (next(m.sql for m in migrations(d) if m.version == 1) for d in ("postgres", "duckdb"))
+    assert 'event_id text COLLATE "C" PRIMARY KEY' in pg and "payload jsonb NOT NULL" in pg
+    assert "event_id text PRIMARY KEY" in duck and "payload JSON NOT NULL" in duck
+    assert "{{" not in pg + duck
+    assert pg.index("CREATE TABLE claims") < pg.index("CREATE INDEX claims_ts")  # the overlay follows

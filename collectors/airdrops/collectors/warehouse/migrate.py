@@ -1,8 +1,8 @@
-"""Versioned SQL migrations, one folder per dialect (`migrations/postgres`, `migrations/duckdb`) and one shared.
+"""Versioned SQL migrations: one shared folder (`migrations/common`) and one per dialect for what differs.
 
-Files are `NNNN_name.sql`; both folders hold the same versions and create the same logical tables and
-views. Each pending migration runs in its own transaction together with its `schema_migrations` row,
-so a failed migration leaves nothing behind and a second `migrate()` applies nothing.
+Files are `NNNN_name.sql`; every version creates the same logical tables and views in both dialects.
+Each pending migration runs in its own transaction together with its `schema_migrations` row, so a
+failed migration leaves nothing behind and a second `migrate()` applies nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ from airdrops.collectors.warehouse.url import Dialect, WarehouseURL
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK = "airdrops.warehouse.migrate"
+#: What `{{ name }}` stands for in a migration, by dialect.
+TYPES: dict[Dialect, dict[str, str]] = {
+    "postgres": {"id": 'text COLLATE "C"', "json": "jsonb"},
+    "duckdb": {"id": "text", "json": "JSON"},
+}
 
 _BOOTSTRAP = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -40,16 +45,28 @@ def migrations(dialect: Dialect) -> list[Migration]:
     """Every migration shipped for `dialect`, in version order.
 
     SQL that is the same in both dialects lives once in `migrations/common`; a file of the same
-    version in the dialect's own folder takes its place.
+    version in the dialect's own folder follows it (what only that dialect has). `{{ name }}` in
+    either stands for the dialect's spelling of a type (`TYPES`).
     """
     root = resources.files("airdrops.collectors.warehouse").joinpath("migrations")
-    found: dict[int, Migration] = {}
+    parts: dict[int, list[tuple[str, str]]] = {}
     for folder in ("common", dialect):
-        for entry in root.joinpath(folder).iterdir():
+        for entry in sorted(root.joinpath(folder).iterdir(), key=lambda e: e.name):
             match = _FILE.match(entry.name)
             if match:
-                found[int(match[1])] = Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8"))
-    return [found[v] for v in sorted(found)]
+                parts.setdefault(int(match[1]), []).append((match[2], entry.read_text(encoding="utf-8")))
+    return [
+        Migration(version, parts[version][0][0], _fill("\n".join(sql for _, sql in parts[version]), dialect))
+        for version in sorted(parts)
+    ]
+
+
+def _fill(sql: str, dialect: Dialect) -> str:
+    for name, spelling in TYPES[dialect].items():
+        sql = sql.replace("{{ " + name + " }}", spelling)
+    if "{{" in sql:
+        raise ValueError(f"a migration names an unknown type: {sql[sql.index('{{') :][:40]!r}")
+    return sql
 
 
 def migrate(url: str | WarehouseURL | None = None, *, retry: Retry | None = None) -> list[int]:
