@@ -69,3 +69,25 @@ def test_templates_say_they_are_managed(role: str):
 @pytest.mark.parametrize("role", SERVICE_ROLES)
 def test_every_role_has_a_molecule_scenario(role: str):
     assert (ROOT / "roles" / role / "molecule" / "default" / "molecule.yml").is_file()
+
+
+def test_internal_variables_follow_the_prefix_convention():
+    """roles/README.md: `__<role>_*` only for the role's constants in vars/, `_<role>_*` for what a run works out."""
+    import re
+
+    wrong = []
+    for role in SERVICE_ROLES:
+        root = ROOT / "roles" / role
+        constants = set()
+        for f in (root / "vars").glob("*.yml"):
+            constants |= set(re.findall(rf"^(__{role}_[a-z0-9_]+):", f.read_text(), re.M))
+        for f in root.rglob("*"):
+            if f.is_file() and f.suffix in (".yml", ".j2", ".py"):
+                used = set(re.findall(rf"(?<![_a-z0-9])__{role}_[a-z0-9_]+", f.read_text()))
+                wrong += [f"{f.relative_to(ROOT)}: {name}" for name in sorted(used - constants)]
+    assert wrong == []
+
+
+def test_the_hardening_drop_in_is_written_once():
+    copies = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "roles").rglob("hardening.conf.j2"))
+    assert copies == ["roles/airdrops_common/templates/hardening.conf.j2"]
