@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from airdrops_checks import HARDENED, unit_properties
 
 BOT_ID = "molecule-bot"
 METRICS = (
@@ -97,11 +98,9 @@ def test_anvil_copied(host):
 
 
 UNIT = {
+    **HARDENED,
     "User": "airdrops-bot",
-    "ProtectSystem": "strict",
     "ProtectHome": "yes",
-    "PrivateTmp": "yes",
-    "NoNewPrivileges": "yes",
     "UMask": "0027",
     "StateDirectory": "airdrops-bot",
     "Restart": "on-failure",
@@ -111,8 +110,7 @@ UNIT = {
 
 @pytest.fixture(scope="module")
 def unit(host):
-    out = host.check_output("systemctl show airdrops-bot " + " ".join(f"-p {p}" for p in UNIT))
-    return dict(line.split("=", 1) for line in out.splitlines())
+    return unit_properties(host, "airdrops-bot", UNIT)
 
 
 @pytest.mark.parametrize("prop", sorted(UNIT))

@@ -1,10 +1,10 @@
 """The ETL as a hardened --every service: events loaded into DuckDB, the bad line quarantined, /metrics served."""
 
-import json
 import re
 import time
 
 import pytest
+from airdrops_checks import HARDENED, read_warehouse, unit_properties
 
 VENV_PYTHON = "/opt/airdrops/airdrops-collector/venv/bin/python"
 DUCKDB = "/var/lib/airdrops-collector/airdrops.duckdb"
@@ -12,25 +12,12 @@ METRICS = (
     'python3 -c "import urllib.request;'
     "print(urllib.request.urlopen('http://127.0.0.1:9465/metrics', timeout=10).read().decode())\""
 )
-# DuckDB locks its file while the ETL writes: open it read-only between two runs, retrying.
-QUERY = f"""{VENV_PYTHON} -c "
-import duckdb, json, time
-for attempt in range(60):
-    try:
-        con = duckdb.connect('{DUCKDB}', read_only=True)
-        break
-    except duckdb.IOException:
-        time.sleep(1)
-else:
-    raise SystemExit('warehouse locked for 60 s')
-print(json.dumps({{
-    'events': con.execute('select count(*) from events_raw').fetchone()[0],
-    'transactions': con.execute('select count(*) from transactions').fetchone()[0],
-    'quarantine': con.execute('select source, reason from etl_quarantine').fetchall(),
-    'runs': con.execute('select status, count(*) from etl_runs where stream = \\'events\\' group by 1').fetchall(),
-}}))
-"
-"""
+WAREHOUSE_QUERIES = {
+    "events": "select count(*) from events_raw",
+    "transactions": "select count(*) from transactions",
+    "quarantine": "select source, reason from etl_quarantine",
+    "runs": "select status, count(*) from etl_runs where stream = 'events' group by 1",
+}
 
 
 def _series(body, name, **labels):
@@ -47,7 +34,8 @@ def warehouse(host):
     """The warehouse once a run has loaded the seeded event file (polls: the ETL runs every 20 s)."""
     deadline = time.monotonic() + 120
     while True:
-        data = json.loads(host.check_output(QUERY))
+        rows = read_warehouse(host, VENV_PYTHON, DUCKDB, WAREHOUSE_QUERIES)
+        data = {**rows, "events": rows["events"][0][0], "transactions": rows["transactions"][0][0]}
         if data["events"] > 0 or time.monotonic() > deadline:
             return data
         time.sleep(5)
@@ -110,11 +98,9 @@ def test_warehouse_file_owned_by_the_collector(host):
 
 
 UNIT = {
+    **HARDENED,
     "User": "airdrops-collector",
-    "ProtectSystem": "strict",
     "ProtectHome": "yes",
-    "PrivateTmp": "yes",
-    "NoNewPrivileges": "yes",
     "StateDirectory": "airdrops-collector",
     "ReadWritePaths": "/var/lib/airdrops-collector",
     "Restart": "on-failure",
@@ -123,8 +109,7 @@ UNIT = {
 
 @pytest.fixture(scope="module")
 def unit(host):
-    out = host.check_output("systemctl show airdrops-collector " + " ".join(f"-p {p}" for p in UNIT))
-    return dict(line.split("=", 1) for line in out.splitlines())
+    return unit_properties(host, "airdrops-collector", UNIT)
 
 
 @pytest.mark.parametrize("prop", sorted(UNIT))

@@ -1,32 +1,20 @@
 """Timer mode: the timer runs the oneshot ETL, rows arrive, nothing listens on 9465."""
 
-import json
 import time
+
+from airdrops_checks import read_warehouse, unit_properties
 
 VENV_PYTHON = "/opt/airdrops/airdrops-collector/venv/bin/python"
 DUCKDB = "/var/lib/airdrops-collector/airdrops.duckdb"
-QUERY = f"""{VENV_PYTHON} -c "
-import duckdb, json, time
-for attempt in range(60):
-    try:
-        con = duckdb.connect('{DUCKDB}', read_only=True)
-        break
-    except duckdb.IOException:
-        time.sleep(1)
-else:
-    raise SystemExit('warehouse locked for 60 s')
-print(json.dumps({{
-    'events': con.execute('select count(*) from events_raw').fetchone()[0],
-    'quarantined': con.execute('select count(*) from etl_quarantine').fetchone()[0],
-    'succeeded': con.execute('select count(*) from etl_runs where status = \\'succeeded\\'').fetchone()[0],
-}}))
-"
-"""
+WAREHOUSE_QUERIES = {
+    "events": "select count(*) from events_raw",
+    "quarantined": "select count(*) from etl_quarantine",
+    "succeeded": "select count(*) from etl_runs where status = 'succeeded'",
+}
 
 
 def _show(host, unit, *props):
-    out = host.check_output(f"systemctl show {unit} " + " ".join(f"-p {p}" for p in props))
-    return dict(line.split("=", 1) for line in out.splitlines())
+    return unit_properties(host, unit, props)
 
 
 def test_timer_active_and_enabled(host):
@@ -50,7 +38,7 @@ def test_timer_ran_and_rows_arrived(host):
     """The timer starts the ETL 15 s after it starts, then 30 s after each run: wait for two runs."""
     deadline = time.monotonic() + 180
     while True:
-        data = json.loads(host.check_output(QUERY))
+        data = {name: rows[0][0] for name, rows in read_warehouse(host, VENV_PYTHON, DUCKDB, WAREHOUSE_QUERIES).items()}
         if data["succeeded"] >= 2 or time.monotonic() > deadline:
             break
         time.sleep(5)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from airdrops_checks import unit_properties
 
 CERT = "/etc/prometheus/tls/prometheus.crt"
 
@@ -78,8 +79,7 @@ def unit(host):
         "NoNewPrivileges",
         "ReadWritePaths",
     ]
-    out = host.check_output("systemctl show prometheus.service -p %s", ",".join(props))
-    return dict(line.split("=", 1) for line in out.splitlines())
+    return unit_properties(host, "prometheus.service", props)
 
 
 @pytest.mark.parametrize(

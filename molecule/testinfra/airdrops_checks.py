@@ -1,0 +1,42 @@
+"""Checks the molecule scenarios share, for their testinfra tests.
+
+The verifier puts this folder on PYTHONPATH (.config/molecule/config.yml):
+
+    from airdrops_checks import HARDENED, read_warehouse, unit_properties
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+#: What every service unit of the roles has (roles/README.md, Conventions), as `systemctl show` says it.
+HARDENED = {"ProtectSystem": "strict", "PrivateTmp": "yes", "NoNewPrivileges": "yes"}
+
+# Opens a DuckDB warehouse read-only, retrying while the ETL holds its lock, and prints the rows
+# of each query as JSON.
+_READ_WAREHOUSE = """
+import duckdb, json, sys, time
+for attempt in range(60):
+    try:
+        con = duckdb.connect(sys.argv[1], read_only=True)
+        break
+    except duckdb.IOException:
+        time.sleep(1)
+else:
+    raise SystemExit("warehouse locked for 60 s")
+queries = json.loads(sys.argv[2])
+print(json.dumps({name: con.execute(sql).fetchall() for name, sql in queries.items()}, default=str))
+"""
+
+
+def unit_properties(host: Any, unit: str, names: Iterable[str]) -> dict[str, str]:
+    """The properties `names` of a systemd unit, as `systemctl show` gives them."""
+    out = host.check_output("systemctl show %s -p %s", unit, ",".join(names))
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def read_warehouse(host: Any, python: str, path: str, queries: dict[str, str]) -> dict[str, list[list[Any]]]:
+    """The rows of each query on the DuckDB warehouse at `path`, read with the app's own `python`."""
+    return json.loads(host.check_output("%s -c %s %s %s", python, _READ_WAREHOUSE, path, json.dumps(queries)))
