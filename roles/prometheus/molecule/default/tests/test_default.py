@@ -108,7 +108,6 @@ def test_listens_on_loopback_only(host):
 FILES = {
     "/etc/prometheus/prometheus.yml": "640 root prometheus",
     "/etc/prometheus/web.yml": "640 root prometheus",
-    "/etc/prometheus/web-users.htpasswd": "600 root root",
     "/etc/prometheus/tls/prometheus.key": "640 root prometheus",
     "/etc/prometheus/secrets/self-scrape.password": "640 root prometheus",
     "/etc/prometheus/secrets/alertmanager.password": "640 root prometheus",
