@@ -147,25 +147,27 @@ class WarehouseSession:
 
         When the warehouse goes away the chunk, still in memory, is loaded again on a new connection.
         """
-        for attempt in range(1, self.retry.attempts + 1):
-            try:
-                return work(self.conn)
-            except EtlError:
-                raise
-            except Exception as exc:
-                if not is_unavailable(exc) or attempt == self.retry.attempts:
-                    reason = "the warehouse went away" if is_unavailable(exc) else type(exc).__name__
-                    raise EtlError(
-                        "load",
-                        f"{where}: {reason}: {str(exc).strip()}; "
-                        "the chunk was rolled back and the watermark did not move",
-                        stream=stream,
-                        run_id=run_id,
-                    ) from exc
-                _log.warning("warehouse went away while loading %s (%s): reconnecting", where, exc)
-                self.conn.close()
-                self.conn = self._open()
-        raise AssertionError("unreachable")
+
+        def reconnect(attempt: int, exc: BaseException, delay: float) -> None:
+            _log.warning("warehouse went away while loading %s (%s): reconnecting", where, exc)
+            self.conn.close()
+            self.conn = self._open()
+
+        def retryable(exc: BaseException) -> bool:
+            return not isinstance(exc, EtlError) and is_unavailable(exc)
+
+        try:
+            return self.retry.call(lambda: work(self.conn), retryable=retryable, before_retry=reconnect)
+        except EtlError:
+            raise
+        except Exception as exc:
+            reason = "the warehouse went away" if is_unavailable(exc) else type(exc).__name__
+            raise EtlError(
+                "load",
+                f"{where}: {reason}: {str(exc).strip()}; the chunk was rolled back and the watermark did not move",
+                stream=stream,
+                run_id=run_id,
+            ) from exc
 
     def _open(self) -> Connection:
         url = self.url

@@ -17,7 +17,6 @@ import contextlib
 import gc
 import logging
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +43,14 @@ class PrometheusError(Exception):
 
 class PrometheusUnavailable(PrometheusError):
     """Connection errors, 5xx or 429 on every try: the server is down or overloaded; retry the run later."""
+
+
+class _Transient(Exception):
+    """A connection error, a 5xx or a 429: worth another try; `asked_s` is the server's Retry-After."""
+
+    def __init__(self, problem: str, asked_s: float = 0.0) -> None:
+        super().__init__(problem)
+        self.asked_s = asked_s
 
 
 class PrometheusQueryError(PrometheusError):
@@ -117,8 +124,8 @@ class PrometheusClient:
         url = f"{self.base_url}/api/v1/query_range"
         form = {"query": expr, "start": str(start), "end": str(end), "step": str(step)}
         src = self.source
-        delays = src.retry.delays()
-        for attempt in range(1, src.retry.attempts + 1):
+
+        def request() -> list[dict[str, Any]]:
             self.requests += 1
             try:
                 # POST form: long PromQL stays out of the URL; every compatible server accepts it.
@@ -128,27 +135,30 @@ class PrometheusClient:
                     f"Prometheus {self.redacted_url}: TLS failed (check ca_file, cert_file, key_file): "
                     + self._redact(_first_line(exc)),
                     url=self.redacted_url,
-                    attempts=attempt,
                 ) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = self._redact(f"{type(exc).__name__}: {_first_line(exc)}")
-                asked = 0.0
-            else:
-                if response.status_code not in _RETRY_STATUS:
-                    return self._result(response, expr)
-                problem = f"HTTP {response.status_code}: {_api_error(response)}"
-                asked = _retry_after(response)  # the server may ask for a longer wait (429, 503)
-            delay = next(delays, None)
-            if delay is None:
-                raise PrometheusUnavailable(
-                    f"Prometheus {self.redacted_url} unavailable after {attempt} attempts: {problem}",
-                    url=self.redacted_url,
-                    attempts=attempt,
-                )
-            delay = max(delay, asked)
-            _log.warning("Prometheus %s: %s; retry %d in %.1fs", self.redacted_url, problem, attempt, delay)
-            time.sleep(delay)
-        raise AssertionError("unreachable")
+                raise _Transient(self._redact(f"{type(exc).__name__}: {_first_line(exc)}")) from exc
+            if response.status_code in _RETRY_STATUS:
+                raise _Transient(f"HTTP {response.status_code}: {_api_error(response)}", _retry_after(response))
+            return self._result(response, expr)
+
+        def warn(attempt: int, exc: BaseException, delay: float) -> None:
+            _log.warning("Prometheus %s: %s; retry %d in %.1fs", self.redacted_url, exc, attempt, delay)
+
+        try:
+            return src.retry.call(
+                request,
+                retryable=lambda exc: isinstance(exc, _Transient),
+                before_retry=warn,
+                asked_wait=lambda exc: getattr(exc, "asked_s", 0.0),
+            )
+        except _Transient as exc:
+            attempts = src.retry.attempts
+            raise PrometheusUnavailable(
+                f"Prometheus {self.redacted_url} unavailable after {attempts} attempts: {exc}",
+                url=self.redacted_url,
+                attempts=attempts,
+            ) from None
 
     def _result(self, response: requests.Response, expr: str) -> list[dict[str, Any]]:
         if response.status_code != 200:

@@ -13,7 +13,6 @@ holds the DuckDB file), then raises `WarehouseUnavailable`.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 from airdrops.collectors.retry import Retry
@@ -33,32 +32,21 @@ class WarehouseUnavailable(ConnectionError):
         super().__init__(f"warehouse {url.redacted} unavailable after {attempts} attempts: {_one_line(cause)}")
 
 
-def connect(
-    url: str | WarehouseURL | None = None,
-    *,
-    retry: Retry | None = None,
-    on_retry: Callable[[int, BaseException], None] | None = None,
-) -> Connection:
+def connect(url: str | WarehouseURL | None = None, *, retry: Retry | None = None) -> Connection:
     """Open the warehouse at `url` (see `WarehouseURL.parse`), retrying while it is unreachable."""
     parsed = WarehouseURL.parse(url)
     policy = retry or Retry()
     opener = _opener(parsed)
-    delays = policy.delays()
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return opener(parsed)
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            delay = next(delays, None)
-            if delay is None:
-                raise WarehouseUnavailable(parsed, attempt, exc) from exc
-            _log.warning("warehouse %s unavailable (%s); retry %d in %.1fs", parsed, _one_line(exc), attempt, delay)
-            if on_retry is not None:
-                on_retry(attempt, exc)
-            time.sleep(delay)
+
+    def warn(attempt: int, exc: BaseException, delay: float) -> None:
+        _log.warning("warehouse %s unavailable (%s); retry %d in %.1fs", parsed, _one_line(exc), attempt, delay)
+
+    try:
+        return policy.call(lambda: opener(parsed), retryable=is_unavailable, before_retry=warn)
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise WarehouseUnavailable(parsed, policy.attempts, exc) from exc
+        raise
 
 
 def is_unavailable(exc: BaseException) -> bool:
