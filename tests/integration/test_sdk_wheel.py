@@ -1,4 +1,4 @@
-"""`pip install airdrops` without extras gives a working SDK and nothing heavy."""
+"""`pip install airdrops-monitoring` (sdk/) gives a working SDK and nothing heavy."""
 
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ print("heavy:", missing)
 
 def test_sdk_wheel_installs_and_works_without_extras(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "dist"), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "dist"), str(ROOT / "sdk")],
         check=True,
         timeout=600,
     )
-    (wheel,) = (tmp_path / "dist").glob("airdrops-*.whl")
+    (wheel,) = (tmp_path / "dist").glob("airdrops_monitoring-*.whl")
     subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True)
     py = tmp_path / "venv/bin/python"
     subprocess.run(
