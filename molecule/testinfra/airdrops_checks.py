@@ -2,7 +2,7 @@
 
 The verifier puts this folder on PYTHONPATH (.config/molecule/config.yml):
 
-    from airdrops_checks import HARDENED, read_warehouse, unit_properties
+    from airdrops_checks import HARDENED, read_warehouse, unit_mismatches, unit_properties
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ def unit_properties(host: Any, unit: str, names: Iterable[str]) -> dict[str, str
     """The properties `names` of a systemd unit, as `systemctl show` gives them."""
     out = host.check_output("systemctl show %s -p %s", unit, ",".join(names))
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def unit_mismatches(host: Any, unit: str, expected: dict[str, str]) -> dict[str, tuple[str | None, str]]:
+    """The properties of a systemd unit that differ from `expected`: name -> (found, expected)."""
+    found = unit_properties(host, unit, expected)
+    return {name: (found.get(name), want) for name, want in expected.items() if found.get(name) != want}
 
 
 def read_warehouse(host: Any, python: str, path: str, queries: dict[str, str]) -> dict[str, list[list[Any]]]:

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from airdrops_checks import unit_properties
+from airdrops_checks import HARDENED, unit_mismatches
 
 CERT = "/etc/prometheus/tls/prometheus.crt"
 
@@ -67,36 +67,18 @@ def probe(host, users):
     return json.loads(host.check_output("python3 -c %s %s %s", PROBE, json.dumps(users), CERT))
 
 
-@pytest.fixture(scope="module")
-def unit(host):
-    props = [
-        "ActiveState",
-        "UnitFileState",
-        "User",
-        "ProtectSystem",
-        "ProtectHome",
-        "PrivateTmp",
-        "NoNewPrivileges",
-        "ReadWritePaths",
-    ]
-    return unit_properties(host, "prometheus.service", props)
+UNIT = {
+    **HARDENED,
+    "ActiveState": "active",
+    "UnitFileState": "enabled",
+    "User": "prometheus",
+    "ProtectHome": "yes",
+    "ReadWritePaths": "/var/lib/prometheus/metrics2",
+}
 
 
-@pytest.mark.parametrize(
-    "prop,value",
-    [
-        ("ActiveState", "active"),
-        ("UnitFileState", "enabled"),
-        ("User", "prometheus"),
-        ("ProtectSystem", "strict"),
-        ("ProtectHome", "yes"),
-        ("PrivateTmp", "yes"),
-        ("NoNewPrivileges", "yes"),
-        ("ReadWritePaths", "/var/lib/prometheus/metrics2"),
-    ],
-)
-def test_unit_running_and_hardened(unit, prop, value):
-    assert unit[prop] == value
+def test_unit_running_and_hardened(host):
+    assert unit_mismatches(host, "prometheus.service", UNIT) == {}
 
 
 def test_listens_on_loopback_only(host):
