@@ -2,14 +2,18 @@
 
 The verifier puts this folder on PYTHONPATH (.config/molecule/config.yml):
 
-    from airdrops_checks import HARDENED, read_warehouse, unit_mismatches, unit_properties
+    from airdrops_checks import HARDENED, read_warehouse, run_probe, unit_mismatches, unit_properties
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
+
+PROBE_DIR = "/tmp/airdrops-probe"
+_PROBE_HELPERS = Path(__file__).with_name("probe_helpers.py")
 
 #: What every service unit of the roles has (roles/README.md, Conventions), as `systemctl show` says it.
 HARDENED = {"ProtectSystem": "strict", "PrivateTmp": "yes", "NoNewPrivileges": "yes"}
@@ -46,3 +50,13 @@ def unit_mismatches(host: Any, unit: str, expected: dict[str, str]) -> dict[str,
 def read_warehouse(host: Any, python: str, path: str, queries: dict[str, str]) -> dict[str, list[list[Any]]]:
     """The rows of each query on the DuckDB warehouse at `path`, read with the app's own `python`."""
     return json.loads(host.check_output("%s -c %s %s %s", python, _READ_WAREHOUSE, path, json.dumps(queries)))
+
+
+def run_probe(host: Any, probe: Path, *args: str) -> Any:
+    """Runs a scenario's probe script inside `host`, beside probe_helpers.py, and returns the JSON it prints."""
+    host.run("mkdir -p %s", PROBE_DIR)
+    for source in (_PROBE_HELPERS, probe):
+        host.run(f"cat > {PROBE_DIR}/{source.name} << 'PROBE_EOF'\n{source.read_text()}\nPROBE_EOF")
+    out = host.run("python3 %s %s", f"{PROBE_DIR}/{probe.name}", " ".join(args))
+    assert out.rc == 0, out.stderr
+    return json.loads(out.stdout)

@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from airdrops.collectors.config import WAREHOUSE_HELP
+
 console = Console()
-WAREHOUSE_HELP = "postgresql://... or duckdb:///path (default: $WAREHOUSE_URL, else ./airdrops.duckdb)."
 
 
 def register(app: typer.Typer) -> None:

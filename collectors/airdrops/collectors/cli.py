@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
+from airdrops.collectors.config import WAREHOUSE_HELP
 from airdrops.monitoring.vocabulary import COLLECTOR_JOB, PORTS
 
 warehouse_app = typer.Typer(
@@ -30,7 +31,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(prices_app, name="prices")
 
 
-WAREHOUSE_HELP = "postgresql://... or duckdb:///path (default: $WAREHOUSE_URL, else ./airdrops.duckdb)."
 #: The collector's own /metrics port in `--every` mode (bots use another).
 COLLECTOR_PORT = PORTS.collector_metrics
 

@@ -48,6 +48,11 @@ PROMETHEUS_POINT_LIMIT = 11_000
 DEFAULT_MAX_POINTS = 1_000
 
 EVENTS_STREAM = "events"
+#: Where the warehouse is when no URL is given: `$WAREHOUSE_URL`, else this file in the working directory.
+WAREHOUSE_ENV = "WAREHOUSE_URL"
+WAREHOUSE_FILE = "airdrops.duckdb"
+#: The `--warehouse` option's help, for every command that takes one.
+WAREHOUSE_HELP = f"postgresql://... or duckdb:///path (default: ${WAREHOUSE_ENV}, else ./{WAREHOUSE_FILE})."
 PROMETHEUS_RETRY = Retry(attempts=5, backoff_s=0.5, max_backoff_s=16.0)
 
 _RECORD = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_:]*[a-zA-Z0-9_]$")

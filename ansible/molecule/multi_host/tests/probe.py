@@ -7,34 +7,17 @@ tries the writer with a wrong password.
 """
 
 import json
-import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
+
+from probe_helpers import get, psql
 
 WAIT_S = 240
 METRICS_RUNS = "SELECT count(*) FROM etl_runs WHERE stream LIKE 'prometheus:%' AND status = 'succeeded'"
 EVENT_STREAMS = "SELECT stream FROM etl_watermarks WHERE stream LIKE 'events%' ORDER BY 1"
 READER = ("airdrops_grafana", "molecule-reader-pw")
-
-
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return json.load(r)
-    except Exception as exc:  # reported to the test
-        return {"error": str(exc)}
-
-
-def psql(host, user, password, sql, runas=None):
-    env = dict(os.environ, PGPASSWORD=password or "", PGCONNECT_TIMEOUT="5")
-    cmd = ["psql", "-d", "airdrops", "-tAc", sql] + (["-h", host, "-U", user] if host else [])
-    if runas:
-        cmd = ["runuser", "-u", runas, "--", *cmd]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    return {"rc": out.returncode, "out": out.stdout.strip(), "err": out.stderr.strip()[-300:]}
 
 
 def own_address():

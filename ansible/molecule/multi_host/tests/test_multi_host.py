@@ -1,24 +1,17 @@
 """The multi-host inventory after site.yml: Prometheus scrapes every host, the warehouse serves remote clients."""
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 import testinfra
+from airdrops_checks import run_probe
 
 PREFIX = os.environ.get("AIRDROPS_MOLECULE_PREFIX", "airdrops")
 MONITOR, DB, BOT1, BOT2 = (f"{PREFIX}-{name}" for name in ("monitor", "db", "bot1", "bot2"))
-PROBE = (Path(__file__).parent / "probe.py").read_text()
+PROBE = Path(__file__).with_name("probe.py")
 
 testinfra_hosts = [f"ansible://{MONITOR}"]
-
-
-def _probe(host, *args):
-    host.run("cat > /tmp/probe.py << 'PROBE_EOF'\n" + PROBE + "\nPROBE_EOF")
-    out = host.run("python3 /tmp/probe.py " + " ".join(args))
-    assert out.rc == 0, out.stderr
-    return json.loads(out.stdout)
 
 
 def _other(host, name):
@@ -28,12 +21,12 @@ def _other(host, name):
 @pytest.fixture(scope="module")
 def db(host):
     """Waits on the database host until both bots' events arrived."""
-    return _probe(_other(host, DB), "db")
+    return run_probe(_other(host, DB), PROBE, "db")
 
 
 @pytest.fixture(scope="module")
 def monitor(host, db):
-    return _probe(host, "monitor", db["address"])
+    return run_probe(host, PROBE, "monitor", db["address"])
 
 
 def test_prometheus_scrapes_every_host(monitor):
@@ -79,5 +72,5 @@ def test_grafana_host_reads_the_warehouse_as_the_reader(monitor, db):
 
 
 def test_writer_with_a_wrong_password_is_rejected_from_a_bot_host(host, db):
-    out = _probe(_other(host, BOT2), "bot", db["address"])
+    out = run_probe(_other(host, BOT2), PROBE, "bot", db["address"])
     assert "password authentication failed" in out["wrong_password"]

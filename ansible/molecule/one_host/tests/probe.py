@@ -1,26 +1,14 @@
 """Runs inside the one-host container and prints what the verify tests assert on, as one JSON object."""
 
 import json
-import os
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
+from probe_helpers import get, psql
 
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return json.load(r)
-    except Exception as exc:  # reported to the test
-        return {"error": str(exc)}
-
-
-def psql(user, password, sql):
-    env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="5")
-    cmd = ["psql", "-h", "127.0.0.1", "-U", user, "-d", "airdrops", "-tAc", sql]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    return {"rc": out.returncode, "out": out.stdout.strip(), "err": out.stderr.strip()[-300:]}
+WRITER = ("127.0.0.1", "airdrops_collector", "molecule-etl-pw")
+READER = ("127.0.0.1", "airdrops_grafana", "molecule-reader-pw")
 
 
 def targets():
@@ -32,7 +20,7 @@ def targets():
 deadline = time.monotonic() + 150
 while time.monotonic() < deadline:
     jobs = targets()
-    rows = psql("airdrops_collector", "molecule-etl-pw", "SELECT count(*) FROM events_raw")
+    rows = psql(*WRITER, "SELECT count(*) FROM events_raw")
     if jobs and all(h == "up" for h in jobs.values()) and rows["out"] not in ("", "0"):
         break
     time.sleep(5)
@@ -58,12 +46,10 @@ print(
                 g["name"] for g in get("http://127.0.0.1:9090/api/v1/rules").get("data", {}).get("groups", [])
             ],
             "receivers": receivers,
-            "writer_rows": psql("airdrops_collector", "molecule-etl-pw", "SELECT count(*) FROM events_raw"),
-            "reader_select": psql("airdrops_grafana", "molecule-reader-pw", "SELECT count(*) FROM claim_success_rate"),
-            "reader_insert": psql(
-                "airdrops_grafana", "molecule-reader-pw", "INSERT INTO etl_quarantine (source) VALUES ('x')"
-            ),
-            "wrong_password": psql("airdrops_collector", "not-the-password", "SELECT 1"),
+            "writer_rows": psql(*WRITER, "SELECT count(*) FROM events_raw"),
+            "reader_select": psql(*READER, "SELECT count(*) FROM claim_success_rate"),
+            "reader_insert": psql(*READER, "INSERT INTO etl_quarantine (source) VALUES ('x')"),
+            "wrong_password": psql("127.0.0.1", "airdrops_collector", "not-the-password", "SELECT 1"),
             "grafana_datasources": Path("/etc/grafana/provisioning/datasources/airdrops.yml").read_text(),
         }
     )

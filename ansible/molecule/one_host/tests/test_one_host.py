@@ -1,19 +1,14 @@
 """The one-host inventory after site.yml: every service up, wired together, data flowing."""
 
-import json
 from pathlib import Path
 
 import pytest
-
-PROBE = (Path(__file__).parent / "probe.py").read_text()
+from airdrops_checks import run_probe
 
 
 @pytest.fixture(scope="module")
 def state(host):
-    host.run("cat > /tmp/probe.py << 'PROBE_EOF'\n" + PROBE + "\nPROBE_EOF")
-    out = host.run("python3 /tmp/probe.py")
-    assert out.rc == 0, out.stderr
-    return json.loads(out.stdout)
+    return run_probe(host, Path(__file__).with_name("probe.py"))
 
 
 def test_services_are_active(state):

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-ENV_VAR = "WAREHOUSE_URL"
-DEFAULT_FILE = "airdrops.duckdb"
+from airdrops.collectors.config import WAREHOUSE_ENV, WAREHOUSE_FILE
 
 Dialect = Literal["postgres", "duckdb"]
 
@@ -38,7 +37,7 @@ class WarehouseURL:
         if isinstance(value, WarehouseURL):
             return value
         if value is None:
-            value = os.environ.get(ENV_VAR) or default_url()
+            value = os.environ.get(WAREHOUSE_ENV) or default_url()
         text = value.strip()
         scheme = text.split(":", 1)[0].lower()
         if scheme in ("postgresql", "postgres"):  # libpq reads it (postgresql:///db is the local socket)
@@ -59,7 +58,7 @@ class WarehouseURL:
 
 
 def default_url() -> str:
-    return f"duckdb://{(Path.cwd() / DEFAULT_FILE).as_posix()}"
+    return f"duckdb://{(Path.cwd() / WAREHOUSE_FILE).as_posix()}"
 
 
 def _duckdb_path(text: str) -> Path | None:
