@@ -179,18 +179,38 @@ def test_appends_and_rotation_are_picked_up_incrementally(warehouse: Warehouse, 
     assert positions["bot-7-20250101T000000-00001.jsonl"].line == 2
 
 
-def test_conflicting_duplicate_fails_reconciliation_and_moves_nothing(warehouse: Warehouse, tmp_path: Path) -> None:
+def test_a_reused_event_id_with_other_content_is_quarantined_and_the_stream_goes_on(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    directory = tmp_path / "events"
+    claim = event("claim", fee_usd="1.5")
+    write(directory / "a-1-x-00000.jsonl", [claim])
+    run_events(warehouse.url, directory)
+    write(directory / "b-1-x-00000.jsonl", [event("price"), {**claim, "fee_usd": "2.5"}])
+
+    second = run_events(warehouse.url, directory)
+    assert second.ok and (second.lines, second.loaded, second.duplicates, second.quarantined) == (2, 1, 0, 1)
+    assert _counts(warehouse.url)["prices"] == 1
+    assert _query(warehouse.url, "SELECT fee_usd FROM claims") == [(Decimal("1.5"),)]  # the first one stays
+    source, reason = _query(warehouse.url, "SELECT source, reason FROM etl_quarantine")[0]
+    assert source == "b-1-x-00000.jsonl:2" and "reused with other content" in reason
+    assert run_events(warehouse.url, directory).lines == 0
+
+
+def test_a_warehouse_edited_by_hand_fails_reconciliation(warehouse: Warehouse, tmp_path: Path) -> None:
     directory = tmp_path / "events"
     claim = event("claim", fee_usd="1.5")
     write(directory / "a-1-x-00000.jsonl", [claim])
     run_events(warehouse.url, directory)
     before = _watermark(warehouse.url)
-    write(directory / "b-1-x-00000.jsonl", [event("price"), {**claim, "fee_usd": "2.5"}])
+    with connect(warehouse.url) as conn, conn.transaction():
+        conn.execute("UPDATE claims SET fee_usd = 9")  # edited by hand behind the ETL's back
+    write(directory / "b-1-x-00000.jsonl", [event("price"), claim])
 
     with pytest.raises(EtlError) as info:
         run_events(warehouse.url, directory)
     assert info.value.stage == "reconcile"
-    assert "claims.sum(fee_usd): source 2.5" in str(info.value) and "b-1-x-00000.jsonl:1" in str(info.value)
+    assert "claims.sum(fee_usd): source 1.5" in str(info.value) and "b-1-x-00000.jsonl:1" in str(info.value)
     assert _watermark(warehouse.url) == before
     assert _counts(warehouse.url)["prices"] == 0  # the whole chunk rolled back
     status, error = _query(warehouse.url, "SELECT status, error FROM etl_runs ORDER BY started_at DESC LIMIT 1")[0]

@@ -66,6 +66,15 @@ def test_duplicates_within_a_chunk_load_once() -> None:
     assert batch.frames["prices"].height == 2 and batch.source["prices.count"] == 2
 
 
+def test_a_reused_event_id_with_other_content_is_rejected_as_a_conflict() -> None:
+    claim = event("claim", fee_usd="1.5")
+    batch = transform(_lines(claim, {**claim, "fee_usd": "2.5"}, claim))
+    assert (batch.valid, batch.duplicates_in_chunk) == (2, 1)
+    assert batch.source["claims.sum(fee_usd)"] == Decimal("1.5")
+    [conflict] = batch.rejected
+    assert conflict.source == "f.jsonl:2" and "reused with other content (kept: f.jsonl:1)" in conflict.reason
+
+
 def test_truncated_and_non_utf8_lines_are_rejected() -> None:
     lines = [Line("f.jsonl", 1, b'{"schema":', truncated=True), Line("f.jsonl", 2, b"\xff\xfe")]
     reasons = [r.reason for r in transform(lines).rejected]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import warnings
 
@@ -32,8 +34,25 @@ def test_instruments_recorded_before_configure_are_exported_after(sdk):
 
 def test_configure_is_idempotent(sdk):
     first = sdk()
-    assert monitoring.configure("other-name", port=0) is first
+    with pytest.warns(RuntimeWarning, match="service_name='other-name'"):
+        assert monitoring.configure("other-name", port=0) is first
     assert monitoring.current() is first
+
+
+def test_a_second_configure_with_other_settings_warns_and_keeps_the_first(sdk, caplog):
+    first = sdk(event_queue_size=50)
+    with pytest.warns(RuntimeWarning, match=r"event_queue_size=7 \(kept 50\)"):
+        assert monitoring.configure(event_queue_size=7) is first
+    assert "configure() called again with other settings" in caplog.text
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert monitoring.configure() is first  # nothing asked that differs: quiet
+
+
+def test_event_queue_size_bounds_the_queue(sdk, capmetrics):
+    monitoring.emit("price", token="ETH", price_usd="1", source="early")  # queued before configure
+    handle = sdk(event_queue_size=3, events_dir="")
+    assert handle.registry.events._queue.maxsize == 3
 
 
 def test_environment_variables_are_honoured(sdk, monkeypatch):
@@ -104,3 +123,37 @@ def test_every_series_carries_bot_id(sdk):
     samples = [ln for ln in scrape(handle).splitlines() if ln and not ln.startswith("#")]
     assert any(s.startswith("process_cpu_seconds_total") for s in samples)
     assert [s for s in samples if 'bot_id="test-bot-1"' not in s] == []
+
+
+def _child(out, events_dir):
+    """Runs in a forked child of a configured bot."""
+    from airdrops.monitoring._internal.registry import DEFAULT
+
+    out.put(("current", monitoring.current()))
+    out.put(("inherited", DEFAULT["airdrops.scheduler.job.missed"].series()[0].value))
+    monitoring.emit("price", token="ETH", price_usd="2", source="child")
+    metrics.scheduler_job_missed.add(1, job_name="forked")
+    own = monitoring.configure(port=0, bot_id="child-1", events_dir=events_dir)
+    out.put(("scrape", requests.get(own.metrics_url, timeout=5).text))
+
+
+def test_a_forked_child_writes_its_own_events_and_exports_only_when_configured(sdk, tmp_path):
+    import multiprocessing
+
+    parent = sdk()
+    metrics.scheduler_job_missed.add(5, job_name="forked")
+    monitoring.emit("price", token="ETH", price_usd="1", source="parent")
+    parent.flush()
+    out = multiprocessing.get_context("fork").Queue()
+    child = multiprocessing.get_context("fork").Process(target=_child, args=(out, str(tmp_path / "events")))
+    child.start()
+    got = dict(out.get(timeout=30) for _ in range(3))
+    child.join(30)
+    assert child.exitcode == 0
+    assert got["current"] is None  # not the parent's handle, URL and port
+    assert got["inherited"] == 0  # the parent exports its own 5; the child counts from zero
+    assert 'airdrops_scheduler_job_missed_total{bot_id="child-1",job_name="forked"} 1.0' in got["scrape"]
+    files = {f.name.split("-")[-3]: f for f in (tmp_path / "events").glob("*.jsonl")}
+    assert set(files) == {str(os.getpid()), str(child.pid)}
+    assert json.loads(files[str(child.pid)].read_text())["source"] == "child"
+    assert 'job_name="forked"} 5.0' in scrape(parent)  # the parent is untouched

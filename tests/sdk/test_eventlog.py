@@ -47,13 +47,68 @@ def test_events_emitted_before_configure_are_kept(sdk, tmp_path):
     assert [(r["source"], r["bot_id"]) for r in read_all(tmp_path / "events")] == [("early", "test-bot-1")]
 
 
-def test_invalid_event_is_dropped_counted_and_not_raised(sdk, capmetrics, tmp_path):
+def test_an_invalid_event_is_written_as_given_counted_and_not_raised(sdk, capmetrics, tmp_path):
     handle = sdk()
     monitoring.emit("price", token="ETH", price_usd="not-a-number", source="x")
     monitoring.emit("no_such_type", foo="bar")
+    monitoring.emit(["a", "list"], foo=object())  # unhashable type, a value JSON has no type for
     handle.flush()
-    assert read_all(tmp_path / "events") == []
-    assert capmetrics.value("airdrops.sdk.events.dropped", reason="invalid") == 2
+    written = read_all(tmp_path / "events")
+    assert [r["type"] for r in written] == ["price", "no_such_type", ["a", "list"]]
+    assert written[2]["foo"].startswith("<object object")
+    assert all(event_schema.validate(r) for r in written)  # the ETL quarantines each, with the reason
+    assert capmetrics.value("airdrops.sdk.events.dropped", reason="invalid") == 3
+
+
+def test_unambiguous_values_are_coerced_and_open_actions_kept(sdk, capmetrics, tmp_path):
+    handle = sdk()
+    monitoring.emit("price", token="ETH", price_usd=3000, source="int")
+    monitoring.emit("transaction", chain="base", protocol="p", action="mint", wallet="0xabc", outcome="success",
+                    tx_hash=bytes.fromhex("ab" * 32), gas_used=21000.0, fee_usd=Decimal("0.5"))  # fmt: skip
+    handle.flush()
+    price, tx = read_all(tmp_path / "events")
+    assert price["price_usd"] == "3000"
+    assert (tx["action"], tx["tx_hash"], tx["gas_used"], tx["fee_usd"]) == ("mint", "0x" + "ab" * 32, 21000, "0.5")
+    assert all(event_schema.validate(r) == [] for r in (price, tx))
+    assert not capmetrics.value("airdrops.sdk.events.dropped", reason="invalid")
+
+
+def test_a_cut_line_does_not_swallow_the_next_event(tmp_path):
+    from airdrops.collectors.extract.events import Line
+    from airdrops.collectors.transform.events import transform
+
+    class CutAfterHalf:
+        """A file whose next write lands half its text, then fails as a full disk does."""
+
+        def __init__(self, real):
+            self.real = real
+
+        def write(self, text):
+            self.real.write(text[: len(text) // 2])
+            self.real.flush()
+            raise OSError(28, "No space left on device")
+
+        def flush(self):
+            self.real.flush()
+
+        def close(self):
+            self.real.close()
+
+    counts: dict[str, int] = {}
+    log = EventLog(100, lambda r: counts.__setitem__(r, counts.get(r, 0) + 1), lambda t: None)
+    log.start(str(tmp_path), "bot", max_bytes=10**6)
+    log.emit("price", {"token": "ETH", "price_usd": "1", "source": "before"})
+    log.flush()
+    log._file = CutAfterHalf(log._file)
+    log.emit("price", {"token": "ETH", "price_usd": "2", "source": "cut"})
+    log.flush()
+    log.emit("price", {"token": "ETH", "price_usd": "3", "source": "after"})
+    log.stop()
+    lines = log.path.read_bytes().splitlines()
+    batch = transform(Line(log.path.name, i, data) for i, data in enumerate(lines, 1))
+    assert counts == {"io_error": 1}
+    assert [r.source for r in batch.rejected] == [f"{log.path.name}:2"]  # the cut line, quarantined
+    assert sorted(e.record["source"] for e in batch.events.values()) == ["after", "before"]
 
 
 def test_rotation_starts_new_files_without_losing_lines(sdk, tmp_path):

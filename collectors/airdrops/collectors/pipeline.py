@@ -139,8 +139,8 @@ class EventsStream(Stream[tuple[Chunk, Batch], LoadResult, RunResult]):
         r.chunks += 1
         r.lines += rows.lines
         r.loaded += loaded.loaded
-        r.duplicates += rows.valid - loaded.loaded
-        r.quarantined += len(rows.rejected)
+        r.duplicates += rows.valid - loaded.loaded - loaded.conflicts
+        r.quarantined += len(rows.rejected) + loaded.conflicts
         for table, n in loaded.inserted.items():
             r.rows[table] = r.rows.get(table, 0) + n
         if rows.window is not None and loaded.loaded:

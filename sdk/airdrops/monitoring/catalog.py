@@ -343,7 +343,8 @@ METRICS: tuple[MetricSpec, ...] = (
         "airdrops.sdk.events.dropped",
         "counter",
         "{event}",
-        "Events lost, by reason: queue full, I/O error (disk full), or invalid.",
+        "Events that will not reach the warehouse, by reason: queue full, I/O error (disk full), shutdown,"
+        " or invalid (written to the log as given; the ETL quarantines it).",
         _SDK,
         (Attribute("reason", "Why the event was lost.", ("queue_full", "io_error", "invalid", "shutdown")),),
     ),
@@ -354,6 +355,15 @@ METRICS: tuple[MetricSpec, ...] = (
         "Attributes dropped because the catalogue does not declare them or their value is outside the declared set.",
         _SDK,
         (_METRIC,),
+    ),
+    MetricSpec(
+        "airdrops.sdk.measurements.dropped",
+        "counter",
+        "{measurement}",
+        "Measurements dropped because their value cannot be recorded: not a number (None, text), not finite"
+        " (NaN, or infinity outside gauges), or a negative counter increment.",
+        _SDK,
+        (_METRIC, Attribute("reason", "Why the value was dropped.", ("not_a_number", "not_finite", "negative"))),
     ),
     MetricSpec(
         "airdrops.sdk.cardinality.overflow",

@@ -7,6 +7,11 @@ quarantines what does not fit, with the reason `validate()` gives.
 Every record has `schema`, `event_id`, `ts` (RFC 3339, UTC), `type` and `bot_id`, then the
 fields of its type. Amounts are decimal strings (never floats), so no precision is lost.
 
+What a value may hold is decided here, not by the warehouse (so both backends accept exactly the
+same events): text is 1 to `MAX_TEXT` characters (`error`: `MAX_LONG_TEXT`) with no NUL and no
+unpaired surrogate; decimals are ASCII (`-12.5`, `1e-9`) and not negative unless the field is
+`signed`; timestamps stay within years 1-9999 once in UTC; integers fit 64 bits.
+
     >>> validate({"schema": SCHEMA, "event_id": "e1", "ts": "2026-01-01T00:00:00.000Z",
     ...           "type": "price", "bot_id": "b", "token": "ETH", "price_usd": "3000.5",
     ...           "source": "pool"})
@@ -16,9 +21,10 @@ fields of its type. Amounts are decimal strings (never floats), so no precision 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from airdrops.monitoring import vocabulary
@@ -26,6 +32,15 @@ from airdrops.monitoring import vocabulary
 SCHEMA = "airdrops.event/v1"
 
 FieldKind = Literal["str", "int", "decimal", "timestamp"]
+
+#: Longest text field, in characters: identifiers, symbols, addresses, hashes. Four bytes a character
+#: at most, so any two of them fit one PostgreSQL index entry (2704 bytes).
+MAX_TEXT = 256
+#: Longest free-text field (`error`), which no index holds.
+MAX_LONG_TEXT = 2048
+INT64 = 2**63
+#: A decimal string: ASCII digits only (Python's `\d` and `Decimal()` accept any script's digits).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
 
 @dataclass(frozen=True)
@@ -35,10 +50,16 @@ class Field:
     description: str
     required: bool = True
     values: tuple[str, ...] | None = None
-    #: With `values`: what a value outside them stands for. The event keeps the bot's text and
-    #: readers (metrics, the warehouse's views) count it as this value; without it, such a value
-    #: makes the event invalid.
+    #: With `values`: what a value outside them stands for. The event and the warehouse keep the
+    #: bot's text; metrics count it as this value, and so do views that classify by the field (claim
+    #: reasons). Without it, such a value makes the event invalid.
     fallback: str | None = None
+    #: Text fields: the most characters a value may have.
+    max_length: int = MAX_TEXT
+    #: Decimal and integer fields: whether a value may be negative.
+    signed: bool = False
+    #: Integer fields: the first value too large (64 bits by default).
+    int_limit: int = INT64
 
 
 _OUTCOME = vocabulary.OUTCOMES
@@ -53,7 +74,7 @@ ENVELOPE: tuple[Field, ...] = (
 
 _TX_COST = (
     Field("gas_used", "int", "Gas consumed (reverted transactions consume gas too).", required=False),
-    Field("gas_price_wei", "int", "Effective gas price in wei.", required=False),
+    Field("gas_price_wei", "int", "Effective gas price in wei.", required=False, int_limit=10**38),
     Field("fee_native", "decimal", "Fee in the chain's native token.", required=False),
     Field("fee_usd", "decimal", "Fee in USD at the time.", required=False),
     Field(
@@ -70,7 +91,13 @@ EVENT_TYPES: dict[str, tuple[Field, ...]] = {
     "transaction": (
         Field("chain", "str", "Chain name."),
         Field("protocol", "str", "Protocol."),
-        Field("action", "str", "Protocol action.", values=("bridge", "swap", "lend", "withdraw", "claim", "approve")),
+        Field(
+            "action",
+            "str",
+            "Protocol action (`mint`, `stake`, ... are kept as written).",
+            values=("bridge", "swap", "lend", "withdraw", "claim", "approve"),
+            fallback=vocabulary.OTHER,
+        ),
         Field("wallet", "str", "Sending wallet address."),
         Field("outcome", "str", "Result.", values=_OUTCOME),
         Field("tx_hash", "str", "Transaction hash, when one was sent.", required=False),
@@ -78,7 +105,7 @@ EVENT_TYPES: dict[str, tuple[Field, ...]] = {
         Field("token", "str", "Token moved.", required=False),
         Field("amount_in", "decimal", "What the wallet gave, in `token_in` units (a swap's input).", required=False),
         Field("token_in", "str", "Token the wallet gave (a swap's input token).", required=False),
-        Field("error", "str", "Short machine reason of a failure.", required=False),
+        Field("error", "str", "Short machine reason of a failure.", required=False, max_length=MAX_LONG_TEXT),
         *_TX_COST,
     ),
     "claim": (
@@ -111,8 +138,8 @@ EVENT_TYPES: dict[str, tuple[Field, ...]] = {
     ),
     "risk_breach": (
         Field("rule", "str", "Risk rule that was breached."),
-        Field("value", "decimal", "Observed value."),
-        Field("limit", "decimal", "Configured limit."),
+        Field("value", "decimal", "Observed value.", signed=True),
+        Field("limit", "decimal", "Configured limit.", signed=True),
         Field("severity", "str", "How bad.", values=("warning", "critical")),
         Field("protocol", "str", "Protocol concerned.", required=False),
         Field("wallet", "str", "Wallet concerned.", required=False),
@@ -140,12 +167,12 @@ def fields_of(event_type: str) -> tuple[Field, ...]:
 
 
 def validate(record: Any) -> list[str]:
-    """Problems with one parsed record; an empty list means it fits the schema."""
+    """Problems with one parsed record; an empty list means it fits the schema. Never raises."""
     if not isinstance(record, dict):
         return ["record is not a JSON object"]
     event_type = record.get("type")
-    if event_type not in EVENT_TYPES:
-        return [f"unknown event type {event_type!r}"]
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
+        return [f"unknown event type {show(event_type)}"]
     problems = []
     specs = fields_of(event_type)
     for f in specs:
@@ -159,37 +186,64 @@ def validate(record: Any) -> list[str]:
             problems.append(f"field {f.name!r}: {problem}")
     unknown = set(record) - {f.name for f in specs}
     if unknown:
-        problems.append(f"unknown fields {sorted(unknown)}")
+        problems.append(f"unknown fields {show(sorted(unknown))}")
     return problems
 
 
 def _check(f: Field, value: Any) -> str | None:
     if f.kind == "str":
-        if not isinstance(value, str):
-            return f"expected a string, got {type(value).__name__}"
-        if f.values is not None and f.fallback is None and value not in f.values:
-            return f"{value!r} is not one of {list(f.values)}"
-    elif f.kind == "int":
+        return _check_text(f, value)
+    if f.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return f"expected an integer, got {type(value).__name__}"
+        if value >= f.int_limit or value < (-f.int_limit if f.signed else 0):
+            return f"{show(value)} is out of range"
     elif f.kind == "decimal":
         if not isinstance(value, str):
             return f"expected a decimal string, got {type(value).__name__}"
-        try:
-            if not Decimal(value).is_finite():
-                return f"{value!r} is not finite"
-        except InvalidOperation:
-            return f"{value!r} is not a decimal number"
+        if not _DECIMAL.match(value):
+            return f"{show(value)} is not a decimal number (ASCII digits, e.g. '12.5')"
+        if not f.signed and value.startswith("-") and Decimal(value) != 0:
+            return f"{value!r} is negative"
     elif f.kind == "timestamp":
         if not isinstance(value, str):
             return "expected an RFC 3339 string"
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            return f"{value!r} is not an RFC 3339 timestamp"
+            return f"{show(value)} is not an RFC 3339 timestamp"
         if parsed.tzinfo is None:
             return f"{value!r} has no time zone"
+        try:
+            parsed.astimezone(UTC)
+        except OverflowError:
+            return f"{value!r} is outside years 1-9999 in UTC"
     return None
+
+
+def _check_text(f: Field, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"expected a string, got {type(value).__name__}"
+    if not value:
+        return "is empty"
+    if len(value) > f.max_length:
+        return f"{len(value)} characters, more than {f.max_length}"
+    if f.values is not None and f.fallback is None and value not in f.values:
+        return f"{show(value)} is not one of {list(f.values)}"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains an unpaired surrogate (invalid Unicode)"
+    if "\x00" in value:
+        return "contains a NUL character"
+    return None
+
+
+def show(value: Any, limit: int = 80) -> str:
+    """`repr` cut to `limit` characters: reasons quote what a bot wrote without echoing kilobytes."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def to_json() -> str:
@@ -210,6 +264,22 @@ def to_markdown() -> str:
         f"Schema version `{SCHEMA}`. Generated from `airdrops.monitoring.event_schema`;",
         "do not edit by hand.",
         "",
+        "## Values",
+        "",
+        f"- **str**: 1 to {MAX_TEXT} characters unless the field says otherwise; no NUL character, no unpaired",
+        "  surrogate. An empty string is not a value: leave the field out.",
+        "- **decimal**: a JSON string of ASCII digits (`12.5`, `-0.25`, `1e-9`; never a JSON number, so no",
+        "  precision is lost); not negative unless the field says it may be. The warehouse keeps 18",
+        "  decimal places (rounded half away from zero) and 20 digits before the point.",
+        "- **int**: a JSON integer, not negative, that fits 64 bits (`gas_price_wei`: up to 38 digits).",
+        "- **timestamp**: RFC 3339 with a time zone, within years 1-9999 once converted to UTC.",
+        "- **event_id**: the idempotency key. A line whose `event_id` was already loaded with the same",
+        "  content is a duplicate and loads nothing; with other content it is a conflict: quarantined with",
+        "  the line that holds the id, never overwriting it.",
+        "",
+        "A line that breaks any of these is quarantined by the ETL with its file:line and the reason;",
+        "the lines after it load as usual.",
+        "",
         "## Envelope (every event)",
         "",
         "| Field | Kind | Description |",
@@ -222,5 +292,9 @@ def to_markdown() -> str:
             kind = f.kind + (" (" + "/".join(f.values) + ")" if f.values else "")
             if f.fallback:
                 kind += f"; any other value counts as `{f.fallback}`"
+            if f.kind == "str" and f.max_length != MAX_TEXT:
+                kind += f", up to {f.max_length} characters"
+            if f.signed:
+                kind += ", may be negative"
             lines.append(f"| `{f.name}` | {kind} | {'yes' if f.required else 'no'} | {f.description} |")
     return "\n".join(lines) + "\n"

@@ -56,6 +56,7 @@ sdk_events_written: Counter = DEFAULT["airdrops.sdk.events.written"]
 sdk_events_dropped: Counter = DEFAULT["airdrops.sdk.events.dropped"]
 sdk_attributes_rejected: Counter = DEFAULT["airdrops.sdk.attributes.rejected"]
 sdk_cardinality_overflow: Counter = DEFAULT["airdrops.sdk.cardinality.overflow"]
+sdk_measurements_dropped: Counter = DEFAULT["airdrops.sdk.measurements.dropped"]
 
 __all__ = [
     "capital_allocated",
@@ -99,5 +100,6 @@ __all__ = [
     "sdk_cardinality_overflow",
     "sdk_events_dropped",
     "sdk_events_written",
+    "sdk_measurements_dropped",
     "wallet_balance",
 ]

@@ -2,13 +2,16 @@
 
 Each frame goes to a temporary staging table (PostgreSQL: binary COPY; DuckDB: from Arrow), then
 `INSERT ... SELECT ... ON CONFLICT (event_id) DO NOTHING`, so loading the same events again adds
-nothing. In the same transaction the target side of reconciliation is read back (rows and sums for
-the chunk's event ids), rejected lines are quarantined and the watermark moves; a mismatch raises
-`ReconciliationError` and the transaction rolls back, leaving the watermark where it was.
+nothing. An event whose id the warehouse already holds with other content is a conflict: it is
+quarantined rather than skipped, so the stored event stays and the sums still reconcile. In the same
+transaction the target side of reconciliation is read back (rows and sums for the chunk's event
+ids), rejected lines are quarantined and the watermark moves; a mismatch raises `ReconciliationError`
+and the transaction rolls back, leaving the watermark where it was.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +20,14 @@ import polars as pl
 
 from airdrops.collectors.config import EVENTS_STREAM
 from airdrops.collectors.errors import ReconciliationError
-from airdrops.collectors.transform.events import CHECKED_SUMS, COLUMNS, RAW_COLUMNS, RAW_TABLE, Batch
+from airdrops.collectors.transform.events import (
+    CHECKED_SUMS,
+    COLUMNS,
+    RAW_COLUMNS,
+    RAW_TABLE,
+    Batch,
+    conflict_with_loaded,
+)
 from airdrops.collectors.warehouse.bookkeeping import Check, add_quarantine, set_watermark
 from airdrops.collectors.warehouse.connect import Connection
 
@@ -28,6 +38,8 @@ class LoadResult:
 
     inserted: dict[str, int] = field(default_factory=dict)  # table -> new rows
     quarantined: int = 0
+    #: Valid lines whose event_id the warehouse already held with other content (quarantined too).
+    conflicts: int = 0
     checks: list[Check] = field(default_factory=list)
 
     @property
@@ -48,6 +60,9 @@ def load_batch(
     """Load `batch` and move the watermark to `position`, all in one transaction."""
     result = LoadResult()
     with conn.transaction():
+        conflicts = _conflicts_with_loaded(conn, batch)
+        batch = batch.without(conflicts)
+        result.conflicts = len(conflicts)
         present: dict[str, Decimal] = {}
         for table, frame in batch.frames.items():
             columns = [c.name for c in COLUMNS[table]]
@@ -90,6 +105,21 @@ def load_batch(
         if before_commit is not None:
             before_commit()
     return result
+
+
+def _conflicts_with_loaded(conn: Connection, batch: Batch) -> dict[str, str]:
+    """event_id -> reason, for the batch's events the warehouse holds with other content."""
+    if batch.raw.is_empty():
+        return {}
+    conn.stage_frame("_stage_event_ids", batch.raw.select("event_id"))
+    stored = conn.execute(
+        f"SELECT r.event_id, r.payload FROM {RAW_TABLE} r WHERE r.event_id IN (SELECT event_id FROM _stage_event_ids)"
+    )
+    return {
+        event_id: conflict_with_loaded(event_id)
+        for event_id, payload in stored
+        if (json.loads(payload) if isinstance(payload, str) else payload) != batch.events[event_id].record
+    }
 
 
 def _insert(conn: Connection, table: str, columns: list[str], stage: str, frame: pl.DataFrame) -> int:

@@ -1,10 +1,11 @@
 """Transform: validate event lines against the event schema and shape them into warehouse frames.
 
 Every line is parsed and checked with `airdrops.monitoring.event_schema.validate` (the single source of
-truth); lines that fail, and values the warehouse cannot hold (amounts beyond numeric(38,18), NUL
-characters), become `Rejected` with the reason. Valid events become one Polars frame per event table
-plus `events_raw`, deduplicated on `event_id` within the chunk. Amounts are rounded to the warehouse
-scale (18 decimal places, half away from zero) here, once, so both backends store the same values.
+truth); lines that fail, and amounts beyond numeric(38,18), become `Rejected` with the reason: whatever
+a line holds, it is loaded or rejected, never an exception that stops the chunk. Valid events become
+one Polars frame per event table plus `events_raw`, deduplicated on `event_id` within the chunk (the
+same id with other content is a conflict, rejected). Amounts are rounded to the warehouse scale (18
+decimal places, half away from zero) here, once, so both backends store the same values.
 
 The source side of reconciliation is computed here too, from the parsed records (not the frames):
 per table, the count of distinct events and the sums of its money columns.
@@ -13,6 +14,7 @@ per table, the count of distinct events and the sums of its money columns.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -47,13 +49,12 @@ SCALE = 18
 _QUANTUM = Decimal(1).scaleb(-SCALE)
 _CONTEXT = Context(prec=60)  # quantize needs room for 20 + 18 digits and more
 _MAX_DECIMAL = Decimal(10) ** (38 - SCALE)
-_MAX_WEI = Decimal(10) ** 38
-_MAX_BIGINT = 2**63
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _UTC_US = pl.Datetime("us", "UTC")
 #: Decimal strings the warehouse holds exactly as written (the common case: no rounding needed).
-_PLAIN_DECIMAL = re.compile(r"-?\d{1,20}(?:\.\d{1,18})?\Z")
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,18})?\Z")
+_log = logging.getLogger(__name__)
 
 
 class _Reject(ValueError):
@@ -76,7 +77,7 @@ def _columns(event_type: str) -> tuple[Column, ...]:
     ]
     for f in event_schema.EVENT_TYPES[event_type]:
         kind: str = f.kind
-        if f.name == "gas_price_wei":
+        if f.kind == "int" and f.int_limit > event_schema.INT64:
             kind = "wei"
         dtype = {
             "str": pl.String,
@@ -91,6 +92,17 @@ def _columns(event_type: str) -> tuple[Column, ...]:
 
 #: Table -> its columns, derived from the event schema (a test checks them against the migrations).
 COLUMNS: dict[str, tuple[Column, ...]] = {table: _columns(t) for t, table in TABLES.items()}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A valid line: where it is, its record, and its row in its table."""
+
+    source: str
+    text: str
+    record: dict[str, Any]
+    table: str
+    row: tuple[Any, ...]
 
 
 @dataclass
@@ -108,17 +120,37 @@ class Batch:
     window: tuple[datetime, datetime] | None = None
     #: First and last line, `file:line .. file:line`, for messages.
     span: str = ""
+    #: event_id -> the event, for the loader's conflict check against what the warehouse holds.
+    events: dict[str, Event] = field(default_factory=dict)
+
+    def without(self, conflicts: dict[str, str]) -> Batch:
+        """This batch with the events `conflicts` names (event_id -> reason) moved to the rejected lines."""
+        if not conflicts:
+            return self
+        events = {i: e for i, e in self.events.items() if i not in conflicts}
+        rejected = self.rejected + [
+            Rejected(self.events[i].source, self.events[i].text, reason) for i, reason in conflicts.items()
+        ]
+        keep = pl.col("event_id").is_in(list(events)) if events else pl.lit(False)
+        return Batch(
+            frames={table: frame.filter(keep) for table, frame in self.frames.items()},
+            raw=self.raw.filter(keep),
+            rejected=rejected,
+            lines=self.lines,
+            valid=self.valid - len(conflicts),
+            duplicates_in_chunk=self.duplicates_in_chunk,
+            source=_source_side(events.values()),
+            window=self.window,
+            span=self.span,
+            events=events,
+        )
 
 
 def transform(lines: Iterable[Line]) -> Batch:
     """Validate and shape one chunk of lines."""
-    rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    raw_rows: list[tuple[Any, ...]] = []
     rejected: list[Rejected] = []
-    source: dict[str, Decimal] = defaultdict(Decimal)
-    seen: set[str] = set()
+    events: dict[str, Event] = {}
     n_lines = valid = dupes = 0
-    ts_min = ts_max = None
     first = last = ""
     for line in lines:
         n_lines += 1
@@ -127,34 +159,62 @@ def transform(lines: Iterable[Line]) -> Batch:
         try:
             text, record = _parse(line)
             table = TABLES[record["type"]]
-            row = _row(COLUMNS[table], record)
+            ev = Event(line.source, text, record, table, _row(COLUMNS[table], record))
         except _Reject as exc:
             rejected.append(Rejected(line.source, line.data.decode("utf-8", "replace"), str(exc)))
             continue
-        valid += 1
-        event_id = record["event_id"]
-        if event_id in seen:
-            dupes += 1
+        except Exception as exc:  # a case the schema does not foresee must not stop the stream either
+            _log.exception("event line %s could not be read", line.source)
+            rejected.append(Rejected(line.source, line.data.decode("utf-8", "replace"), f"unreadable: {exc!r}"))
             continue
-        seen.add(event_id)
-        ts = row[1]
-        ts_min = ts if ts_min is None or ts < ts_min else ts_min
-        ts_max = ts if ts_max is None or ts > ts_max else ts_max
-        rows[table].append(row)
-        raw_rows.append((event_id, ts, record["type"], record["bot_id"], text))
-        source[f"{table}.count"] += 1
-        for i, col in enumerate(COLUMNS[table]):
-            if col.name in CHECKED_SUMS and row[i] is not None:
-                key = f"{table}.sum({col.name})"
-                source[key] = _CONTEXT.add(source[key], Decimal(row[i]))  # exact: 38 digits and more
+        seen = events.get(record["event_id"])
+        if seen is None:
+            valid += 1
+            events[record["event_id"]] = ev
+        elif seen.record == record:
+            valid += 1
+            dupes += 1
+        else:
+            rejected.append(Rejected(line.source, text, _conflict(record["event_id"], seen.source)))
+    return _batch(events, rejected, n_lines, valid, dupes, f"{first} .. {last}")
+
+
+def _batch(events: dict[str, Event], rejected: list[Rejected], lines: int, valid: int, dupes: int, span: str) -> Batch:
+    rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    raw_rows: list[tuple[Any, ...]] = []
+    for event_id, ev in events.items():
+        rows[ev.table].append(ev.row)
+        raw_rows.append((event_id, ev.row[1], ev.record["type"], ev.record["bot_id"], ev.text))
     frames = {table: _frame(COLUMNS[table], table_rows) for table, table_rows in rows.items()}
     raw = pl.DataFrame(
         raw_rows,
         schema={"event_id": pl.String, "ts": pl.Int64, "type": pl.String, "bot_id": pl.String, "payload": pl.String},
         orient="row",
     ).with_columns(_to_utc("ts"))
-    window = (_from_us(ts_min), _from_us(ts_max)) if ts_min is not None and ts_max is not None else None
-    return Batch(frames, raw, rejected, n_lines, valid, dupes, dict(source), window, f"{first} .. {last}")
+    stamps = [r[1] for r in raw_rows]
+    window = (_from_us(min(stamps)), _from_us(max(stamps))) if stamps else None
+    return Batch(frames, raw, rejected, lines, valid, dupes, _source_side(events.values()), window, span, events)
+
+
+def _source_side(events: Iterable[Event]) -> dict[str, Decimal]:
+    """Per table: how many events, and the exact sums of its checked money columns."""
+    source: dict[str, Decimal] = defaultdict(Decimal)
+    for ev in events:
+        source[f"{ev.table}.count"] += 1
+        for i, col in enumerate(COLUMNS[ev.table]):
+            if col.name in CHECKED_SUMS and ev.row[i] is not None:
+                key = f"{ev.table}.sum({col.name})"
+                source[key] = _CONTEXT.add(source[key], Decimal(ev.row[i]))  # exact: 38 digits and more
+    return dict(source)
+
+
+def _conflict(event_id: str, first: str) -> str:
+    return f"event_id {event_id!r} reused with other content (kept: {first}); not loaded"
+
+
+def conflict_with_loaded(event_id: str) -> str:
+    """The reason for a line whose event_id the warehouse already holds with other content."""
+    return _conflict(event_id, "the event already in the warehouse")
 
 
 def source_checks(table: str) -> list[str]:
@@ -175,23 +235,12 @@ def _parse(line: Line) -> tuple[str, dict[str, Any]]:
         record = json.loads(text)
     except ValueError as exc:
         raise _Reject(f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise _Reject("invalid JSON: nested too deeply") from None
     problems = event_schema.validate(record)
     if problems:
         raise _Reject("; ".join(problems))
-    if "\\u" in text:
-        _check_storable(record)
     return text, record
-
-
-def _check_storable(record: dict[str, Any]) -> None:
-    for key, value in record.items():
-        if isinstance(value, str):
-            if "\x00" in value:
-                raise _Reject(f"field {key!r}: contains a NUL character, which the warehouse cannot store")
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise _Reject(f"field {key!r}: contains an unpaired surrogate (invalid Unicode)") from None
 
 
 def _row(columns: tuple[Column, ...], record: dict[str, Any]) -> tuple[Any, ...]:
@@ -205,12 +254,8 @@ def _row(columns: tuple[Column, ...], record: dict[str, Any]) -> tuple[Any, ...]
         elif col.kind == "timestamp":
             out.append((datetime.fromisoformat(value) - _EPOCH) // _MICRO)
         elif col.kind == "wei":
-            if not 0 <= value < _MAX_WEI:
-                raise _Reject(f"field {col.field!r}: {value} is out of range for numeric(38,0)")
             out.append(str(value))
-        else:  # int
-            if not -_MAX_BIGINT <= value < _MAX_BIGINT:
-                raise _Reject(f"field {col.field!r}: {value} is out of range for bigint")
+        else:  # int, in range: the schema checked it
             out.append(value)
     return tuple(out)
 

@@ -3,7 +3,13 @@
 `emit()` only builds a dict and puts it on a bounded queue; a daemon thread serialises and
 writes. Files are never renamed: each rotation starts a new file named
 `<bot_id>-<pid>-<start>-<seq>.jsonl`, so a reader can resume by (file, offset) across rotations.
-Losses (queue full, disk full, invalid event) are counted through `on_drop`, never raised.
+Losses (queue full, disk full) are counted through `on_drop`, never raised.
+
+What a bot gives is kept: unambiguous values are coerced to the schema (bytes to `0x` hex, numbers
+to decimal strings, whole floats to integers), and an event that still breaks the schema is written
+as given (then quarantined by the ETL with the reason) and counted as `invalid`, so nothing a bot
+records vanishes without a line in its own log. After a failed write the next one starts on a fresh
+line, so one cut line never swallows the event after it.
 """
 
 from __future__ import annotations
@@ -27,17 +33,34 @@ from airdrops.monitoring import event_schema
 
 _log = logging.getLogger("airdrops.monitoring")
 _STOP = object()
+#: Files a forked child inherited: kept referenced so that collecting them never flushes into the parent's file.
+_INHERITED: list[Any] = []
 
 
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal | float):
-        return format(Decimal(str(value)) if isinstance(value, float) else value, "f")
+#: Event type -> field name -> kind, for coercion.
+_KINDS = {t: {f.name: f.kind for f in event_schema.fields_of(t)} for t in event_schema.EVENT_TYPES}
+
+
+def _jsonable(value: Any, kind: str | None = None) -> Any:
+    """`value` as the schema's JSON for a field of `kind`, where the conversion is unambiguous."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, bytes):  # tx hashes from web3 (HexBytes)
+        return "0x" + value.hex()
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if kind == "int" and isinstance(value, float | Decimal) and value == value and value % 1 == 0:
+        return int(value)
+    if isinstance(value, Decimal | float):
+        if not (value == value and abs(value) != float("inf")):
+            return str(value)  # NaN, Infinity: written as text, the schema refuses them
+        return format(Decimal(str(value)) if isinstance(value, float) else value, "f")
+    if kind == "decimal" and isinstance(value, int):
+        return str(value)
     return value
 
 
@@ -59,6 +82,7 @@ class EventLog:
         self._started = ""
         self._io_error_logged = False
         self._capture: list[dict[str, Any]] | None = None
+        self._restart = False  # a forked child starts its own writer on its first event
         self.enabled = True
 
     @property
@@ -71,8 +95,38 @@ class EventLog:
         previous, self._capture = self._capture, records
         return previous
 
+    def resize(self, queue_size: int) -> None:
+        """Bound the queue at `queue_size` events; before start() only. Queued events move over (the
+        ones that no longer fit are counted as `queue_full`)."""
+        if self._thread is not None or queue_size == self._queue.maxsize:
+            return
+        old, self._queue = self._queue, queue.Queue(maxsize=queue_size)
+        while True:
+            try:
+                item = old.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self._queue.put_nowait(item)
+            except queue.Full:
+                self._on_drop("queue_full")
+
+    def after_fork(self) -> None:
+        """In a forked child: drop the parent's writer, queue and file; the child's first event starts
+        a writer of its own, on a file named with the child's pid."""
+        self._queue = queue.Queue(maxsize=self._queue.maxsize)
+        self._thread = None
+        if self._file is not None:
+            _INHERITED.append(self._file)  # the parent's: never written, flushed or closed from here
+        self._file = self._path = None
+        self._seq = self._size = 0
+        self._restart = self._dir is not None
+
     def start(self, directory: str, bot_id: str, max_bytes: int) -> None:
         """Start writing; events emitted before this were buffered and are written first."""
+        self._restart = False
+        if self._thread is not None:
+            self.stop()
         self._dir = Path(directory)
         self._bot_id = bot_id
         self._max_bytes = max_bytes
@@ -84,6 +138,8 @@ class EventLog:
         """Queue one event; returns at once. Invalid or overflowing events are counted as dropped."""
         if not self.enabled:
             return
+        if self._restart:
+            self.start(str(self._dir), self._bot_id, self._max_bytes)
         record = {
             "schema": event_schema.SCHEMA,
             "event_id": uuid.uuid4().hex,
@@ -91,14 +147,19 @@ class EventLog:
             "type": event_type,
             "bot_id": self._bot_id,
         }
+        kinds = _KINDS.get(event_type, {}) if isinstance(event_type, str) else {}
         for key, value in fields.items():
             if value is not None:
-                record[key] = _jsonable(value)
-        problems = event_schema.validate(record)
+                record[key] = _jsonable(value, kinds.get(key))
+        # Before start() the bot_id is not known yet: the writer fills it in.
+        problems = event_schema.validate(record if self._bot_id else {**record, "bot_id": "pending"})
         if problems:
-            _log.warning("airdrops: dropped invalid %s event: %s", event_type, "; ".join(problems))
+            _log.warning(
+                "airdrops: invalid %s event written as given (the ETL will quarantine it): %s",
+                event_schema.show(event_type),
+                "; ".join(problems),
+            )
             self._on_drop("invalid")
-            return
         if self._capture is not None:
             self._capture.append(record)
             return
@@ -171,8 +232,7 @@ class EventLog:
                 self._close()
                 self._seq += 1
             try:
-                # ensure_ascii (the default) makes len() the byte count, for the rotation check.
-                line = json.dumps(r, separators=(",", ":")) + "\n"
+                line = _line(r)
                 self._open().write(line)
                 self._size += len(line)
                 pending.append(r)
@@ -217,6 +277,9 @@ class EventLog:
             self._path = self._dir / name
             self._file = open(self._path, "a", encoding="utf-8")  # noqa: SIM115 - kept open across writes
             self._size = self._path.stat().st_size
+            if self._size and not _ends_a_line(self._path):  # a write was cut (disk full): end that line
+                self._file.write("\n")
+                self._size += 1
         return self._file
 
     def _close(self) -> None:
@@ -224,3 +287,18 @@ class EventLog:
             with contextlib.suppress(OSError):
                 self._file.close()
             self._file = None
+
+
+def _line(record: dict[str, Any]) -> str:
+    # ensure_ascii (the default) makes len() the byte count, for the rotation check; default=repr
+    # writes what a bot gave that JSON has no type for (the ETL quarantines it).
+    try:
+        return json.dumps(record, separators=(",", ":"), default=repr) + "\n"
+    except (ValueError, RecursionError):  # a value that refers to itself
+        return json.dumps({k: v if isinstance(v, str) else repr(v) for k, v in record.items()}) + "\n"
+
+
+def _ends_a_line(path: Path) -> bool:
+    with open(path, "rb") as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b"\n"

@@ -6,6 +6,12 @@ prometheus_client does (a dict of series, a lock per series), and hand the resul
 exporter pipeline as standard `opentelemetry.sdk.metrics.export` data at collection time: the
 role OTel's spec calls a MetricProducer. Exported values are the same as OTel's own cumulative
 aggregation would give (tested side by side).
+
+Recording never raises into the bot and never stores what an export cannot carry: a value is
+converted with `float()` (so Decimal, int and float mix in one series); what does not convert, and
+what the instrument cannot hold (NaN anywhere, infinities outside gauges, negative counter
+increments), is dropped and counted in `airdrops.sdk.measurements.dropped`. Attribute values that
+are containers become `other`, counted in `airdrops.sdk.attributes.rejected`.
 """
 
 from __future__ import annotations
@@ -29,6 +35,12 @@ from opentelemetry.sdk.metrics.export import (
 
 from airdrops.monitoring.catalog import MetricSpec
 
+_INF = math.inf
+#: Kinds of attribute value that cannot name a series (unhashable, or no readable text).
+_CONTAINERS = (list, dict, set, bytearray)
+#: Raw-attribute aliases kept per instrument, as a multiple of the cardinality limit: values that the
+#: policy drops (wallet labels off) map many raw keys to one series, and must not grow memory.
+_ALIAS_FACTOR = 4
 OVERFLOW_ATTRIBUTE = "otel.metric.overflow"
 _OVERFLOW_KEY: tuple[Any, ...] = ("__overflow__",)
 #: Returned for attribute values outside a closed set.
@@ -38,7 +50,7 @@ OTHER = "other"
 class Policy:
     """Settings every instrument of one registry reads (changed by `configure()`)."""
 
-    __slots__ = ("cardinality_limit", "enabled", "on_overflow", "on_rejected", "wallet_labels")
+    __slots__ = ("cardinality_limit", "enabled", "on_invalid", "on_overflow", "on_rejected", "wallet_labels")
 
     def __init__(self) -> None:
         self.enabled = True
@@ -46,15 +58,21 @@ class Policy:
         self.cardinality_limit = 2000
         self.on_rejected: Any = None  # callable(metric_name) once the SDK's own counters exist
         self.on_overflow: Any = None
+        self.on_invalid: Any = None  # callable(metric_name, reason)
+
+
+def _ignore(reason: str) -> None:
+    pass
 
 
 class _Series:
-    __slots__ = ("attributes", "lock", "start_ns")
+    __slots__ = ("attributes", "invalid", "lock", "start_ns")
 
     def __init__(self, attributes: Mapping[str, str]) -> None:
         self.attributes = dict(attributes)
         self.lock = threading.Lock()
         self.start_ns = time.time_ns()
+        self.invalid: Any = _ignore  # callable(reason): the instrument counts a dropped measurement
 
 
 class BoundCounter(_Series):
@@ -67,7 +85,13 @@ class BoundCounter(_Series):
         self.value: float = 0
 
     def add(self, amount: float = 1) -> None:
-        if amount < 0:  # counters are monotonic; OTel drops negative increments too
+        try:
+            amount = float(amount)
+        except (TypeError, ValueError, OverflowError):
+            self.invalid("not_a_number")
+            return
+        if not 0 <= amount < _INF:  # counters are monotonic (OTel drops negative increments too)
+            self.invalid("negative" if amount < 0 else "not_finite")
             return
         with self.lock:
             self.value += amount
@@ -81,6 +105,14 @@ class BoundUpDownCounter(_Series):
         self.value: float = 0
 
     def add(self, amount: float = 1) -> None:
+        try:
+            amount = float(amount)
+        except (TypeError, ValueError, OverflowError):
+            self.invalid("not_a_number")
+            return
+        if not -_INF < amount < _INF:
+            self.invalid("not_finite")
+            return
         with self.lock:
             self.value += amount
 
@@ -93,6 +125,14 @@ class BoundGauge(_Series):
         self.value: float = math.nan
 
     def set(self, value: float) -> None:
+        try:
+            value = float(value)
+        except (TypeError, ValueError, OverflowError):
+            self.invalid("not_a_number")
+            return
+        if value != value:  # NaN; a gauge may be infinite (a health factor with no debt)
+            self.invalid("not_a_number")
+            return
         self.value = value  # a single store is atomic under the GIL
 
 
@@ -109,6 +149,14 @@ class BoundHistogram(_Series):
         self.max = -math.inf
 
     def record(self, value: float) -> None:
+        try:
+            value = float(value)
+        except (TypeError, ValueError, OverflowError):
+            self.invalid("not_a_number")
+            return
+        if not -_INF < value < _INF:
+            self.invalid("not_finite")
+            return
         # bisect_left: a value equal to a bound belongs to that bucket (Prometheus `le`, OTel's rule).
         i = bisect.bisect_left(self.bounds, value)
         with self.lock:
@@ -162,7 +210,10 @@ class Instrument:
 
     def _get(self, attributes: dict[str, Any]) -> Any:
         if attributes.keys() <= self._allowed:
-            series = self._series.get(tuple(attributes.get(k) for k in self._keys))
+            try:
+                series = self._series.get(tuple(attributes.get(k) for k in self._keys))
+            except TypeError:  # an unhashable value: _clean makes it `other`
+                series = None
             if series is not None:
                 return series
         return self._create(attributes)
@@ -178,11 +229,18 @@ class Instrument:
                 if len(self._unique) >= self._policy.cardinality_limit:
                     return self._overflow()
                 series = self._unique[key] = self._new_series(clean)
+                series.invalid = self._invalid
             if not rejected:
                 # Alias the raw key so the next call with the same input skips cleaning; inputs
                 # that were rejected take this path every time so each rejection is counted.
+                if len(self._series) >= _ALIAS_FACTOR * self._policy.cardinality_limit:
+                    self._series.clear()  # a cache: hot keys come back at once, memory stays bounded
                 self._series[tuple(attributes.get(k) for k in self._keys)] = series
             return series
+
+    def _invalid(self, reason: str) -> None:
+        if self._policy.on_invalid is not None:
+            self._policy.on_invalid(self.spec.name, reason)
 
     def _overflow(self) -> Any:
         # Caller holds self._lock.
@@ -191,6 +249,7 @@ class Instrument:
         series = self._unique.get(_OVERFLOW_KEY)
         if series is None:
             series = self._unique[_OVERFLOW_KEY] = self._new_series({OVERFLOW_ATTRIBUTE: "true"})
+            series.invalid = self._invalid
         return series
 
     def _clean(self, attributes: Mapping[str, Any]) -> tuple[dict[str, str], bool]:
@@ -201,7 +260,10 @@ class Instrument:
             value = attributes.get(attr.key)
             if value is None or (attr.opt_in and not self._policy.wallet_labels):
                 continue
-            text = value if isinstance(value, str) else str(value)
+            if isinstance(value, _CONTAINERS):
+                text, rejected = OTHER, True
+            else:
+                text = value if isinstance(value, str) else str(value)
             if attr.values is not None and text not in attr.values:
                 text, rejected = OTHER, True
             clean[attr.key] = text
@@ -213,6 +275,17 @@ class Instrument:
     def series(self) -> list[Any]:
         with self._lock:
             return list(self._unique.values())
+
+    def zero(self) -> None:
+        """Start every series again from nothing, keeping the series (and bound handles) themselves."""
+        with self._lock:
+            for series in self._unique.values():
+                invalid = series.invalid
+                if isinstance(series, BoundHistogram):
+                    series.__init__(series.attributes, series.bounds)  # type: ignore[misc]
+                else:
+                    series.__init__(series.attributes)
+                series.invalid = invalid
 
     def reset(self) -> None:
         """Forget every series (tests use this for a clean slate)."""

@@ -19,10 +19,12 @@ class Registry:
         self.instruments: dict[str, _inst.Instrument] = {s.name: _inst.build(s, self.policy) for s in specs}
         self._rejected = self.instruments.get("airdrops.sdk.attributes.rejected")
         self._overflow = self.instruments.get("airdrops.sdk.cardinality.overflow")
+        self._invalid = self.instruments.get("airdrops.sdk.measurements.dropped")
         self._dropped = self.instruments.get("airdrops.sdk.events.dropped")
         self._written = self.instruments.get("airdrops.sdk.events.written")
         self.policy.on_rejected = self._count(self._rejected)
         self.policy.on_overflow = self._count(self._overflow)
+        self.policy.on_invalid = self._count_invalid(self._invalid)
         self.events = EventLog(
             queue_size, self._count_by("reason", self._dropped), self._count_by("type", self._written)
         )
@@ -32,6 +34,12 @@ class Registry:
         if inst is None:
             return None
         return lambda metric: inst.add(1, metric=metric)
+
+    @staticmethod
+    def _count_invalid(inst: Any) -> Any:
+        if inst is None:
+            return None
+        return lambda metric, reason: inst.add(1, metric=metric, reason=reason)
 
     @staticmethod
     def _count_by(key: str, inst: Any) -> Any:
@@ -45,6 +53,11 @@ class Registry:
     def collect(self) -> list[Metric]:
         """Current cumulative values of every instrument that has series, as OTel metric data."""
         return list(_inst.collect(self.instruments))
+
+    def zero(self) -> None:
+        """Every series back to nothing (a forked child: its parent exports what came before)."""
+        for inst in self.instruments.values():
+            inst.zero()
 
     def reset(self) -> None:
         for inst in self.instruments.values():

@@ -6,6 +6,7 @@ import atexit
 import errno
 import logging
 import os
+import sys
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ class Handle:
     _server: Any = None
     _requests_instrumented: bool = False
     _closed: bool = field(default=False, repr=False)
+    _pid: int = field(default_factory=os.getpid, repr=False)
 
     @property
     def bot_id(self) -> str:
@@ -101,7 +103,7 @@ class Handle:
         """Flush and stop everything `configure()` started; safe to call twice."""
         global _HANDLE
         with _LOCK:
-            if self._closed:
+            if self._closed or self._pid != os.getpid():  # a forked child's: the parent's to close
                 return
             self._closed = True
             self.registry.events.stop()
@@ -127,7 +129,7 @@ def configure(service_name: str | None = None, *, registry: Registry | None = No
     global _HANDLE
     with _LOCK:
         if _HANDLE is not None:
-            _log.debug("airdrops: configure() called again; keeping the first configuration")
+            _warn_if_different(_HANDLE.settings, {"service_name": service_name, **options})
             return _HANDLE
         settings = config.resolve({"service_name": service_name, **options})
         reg = registry or DEFAULT
@@ -141,6 +143,7 @@ def configure(service_name: str | None = None, *, registry: Registry | None = No
             return _HANDLE
         reg.policy.enabled = True
         reg.events.enabled = True
+        reg.events.resize(settings["event_queue_size"])
         handle = Handle(settings, reg)
         resource = Resource.create({"service.name": settings["service_name"], "bot_id": settings["bot_id"]})
         handle.prometheus_registry = CollectorRegistry()
@@ -162,8 +165,51 @@ def configure(service_name: str | None = None, *, registry: Registry | None = No
         return handle
 
 
+def _warn_if_different(first: dict[str, Any], again: dict[str, Any]) -> None:
+    """Warn when a second configure() asks for something the first did not set up."""
+    changed = sorted(k for k, v in again.items() if v is not None and v != first.get(k))
+    if changed:
+        shown = ", ".join(f"{k}={again[k]!r} (kept {first.get(k)!r})" for k in changed)
+        message = (
+            f"airdrops: configure() called again with other settings: {shown}; the first configuration "
+            "stays. Call shutdown() on its handle first to configure anew."
+        )
+        _log.warning(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+
 def current() -> Handle | None:
     return _HANDLE
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (multiprocessing) must not pass for its parent: the parent's endpoint, writer
+    and counts stay the parent's. The child writes events to a file of its own; its metrics start
+    from zero and are exported once it calls configure() itself (on a port of its own)."""
+    global _HANDLE
+    parent, _HANDLE = _HANDLE, None
+    registries = {id(DEFAULT): DEFAULT, **({id(parent.registry): parent.registry} if parent else {})}
+    for reg in registries.values():
+        reg.events.after_fork()
+        reg.zero()
+        _at_child_exit(reg.events.stop)
+    if parent is not None and not parent._closed:
+        _log.warning(
+            "airdrops: process %d was forked from configured bot process %d; its events go to a file of its "
+            "own, its metrics are not exported until it calls configure(port=...) itself",
+            os.getpid(),
+            os.getppid(),
+        )
+
+
+def _at_child_exit(stop: Any) -> None:
+    atexit.register(stop)
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None:  # multiprocessing's children leave through os._exit: atexit never runs
+        mp_util.Finalize(None, stop, exitpriority=10)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _serve(handle: Handle) -> None:
