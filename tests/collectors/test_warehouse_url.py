@@ -22,6 +22,25 @@ def test_postgres_url_is_kept_and_redacted() -> None:
     assert WarehouseURL.parse("postgres://db/airdrops").dialect == "postgres"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://etl@db/airdrops?password=s3cret&sslmode=require",
+        "postgresql://etl@db/airdrops?sslmode=verify-full&sslpassword=s3cret",
+        "postgresql://etl:s3cret@db/airdrops?PASSWORD=s3cret&sslmode=require",
+    ],
+)
+def test_a_password_in_the_query_is_masked_too(url: str) -> None:
+    redacted = WarehouseURL.parse(url).redacted
+    assert "s3cret" not in redacted and "***" in redacted
+    assert "sslmode=" in redacted  # what is not secret stays readable
+
+
+def test_a_url_without_secrets_is_shown_as_given() -> None:
+    for url in ("duckdb:///var/lib/a.duckdb", "postgresql://etl@db:5432/airdrops?sslmode=require"):
+        assert WarehouseURL.parse(url).redacted == url
+
+
 def test_default_is_env_then_duckdb_file_in_cwd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("WAREHOUSE_URL", raising=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,18 @@ def test_internal_variables_follow_the_prefix_convention():
 def test_the_hardening_drop_in_is_written_once():
     copies = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "roles").rglob("hardening.conf.j2"))
     assert copies == ["roles/airdrops_common/templates/hardening.conf.j2"]
+
+
+def test_no_command_line_carries_a_setting_from_the_environment():
+    # systemd expands ${VAR} into /proc/PID/cmdline, readable by every local user: URLs with API keys
+    # or passwords must reach the programs through their environment (EnvironmentFile) only. Allowed:
+    # systemd's own $MAINPID, and $ARGS, the flags the prometheus roles write to /etc/default.
+    allowed = {"MAINPID", "ARGS"}
+    found = []
+    for unit in (ROOT / "roles").rglob("*.service.j2"):
+        text = unit.read_text().replace("\\\n", " ")
+        for line in text.splitlines():
+            if line.startswith("Exec"):
+                found += [f"{unit.relative_to(ROOT)}: ${name}" for name in re.findall(r"\$\{?(\w+)", line)
+                          if name not in allowed]  # fmt: skip
+    assert found == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import http.server
+import logging
 import threading
 from decimal import Decimal
 
@@ -162,7 +163,30 @@ def test_requests_spans_have_api_keys_redacted(sdk):
         ),
         ("http://127.0.0.1:8545", "http://127.0.0.1:8545"),
         ("https://rpc.ankr.com/eth", "https://rpc.ankr.com/eth"),
+        # short keys where the providers put them, fragments, and API paths that are not keys
+        ("https://eth-mainnet.g.alchemy.com/v2/SECRETKEY123", "https://eth-mainnet.g.alchemy.com/v2/REDACTED"),
+        ("https://base-mainnet.infura.io/ws/v3/k1", "https://base-mainnet.infura.io/ws/v3/REDACTED"),
+        ("https://name.quiknode.pro/abc123/", "https://name.quiknode.pro/REDACTED/"),
+        ("https://rpc.ankr.com/eth/shortkey", "https://rpc.ankr.com/eth/REDACTED"),
+        ("https://nd-1-2-3.p2pify.com/k3y", "https://nd-1-2-3.p2pify.com/REDACTED"),
+        ("https://rpc.example.org/#apikey=abc", "https://rpc.example.org/#REDACTED"),
+        ("/v2/SECRETKEY123", "/v2/REDACTED"),
+        ("http://prom:9090/api/v1/query_range?query=up", "http://prom:9090/api/v1/query_range?query=up"),
     ],
 )
 def test_redact_url(url, expected):
     assert monitoring.redact_url(url) == expected
+
+
+def test_urllib3_debug_logs_never_show_a_key(sdk, caplog):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sdk()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"):
+            requests.get(f"http://127.0.0.1:{server.server_port}/v2/SECRETKEY123?apikey=k", timeout=5)
+    finally:
+        server.shutdown()
+    logged = [r.getMessage() for r in caplog.records if r.name == "urllib3.connectionpool"]
+    assert any("/v2/REDACTED" in m for m in logged), logged
+    assert not any("SECRETKEY123" in m for m in logged)

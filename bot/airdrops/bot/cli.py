@@ -26,7 +26,11 @@ def run(
     duration: float = typer.Option(
         120.0, help="Seconds to run (live mode); 0 runs until SIGTERM (a service). Ctrl-C stops early."
     ),
-    rpc_url: str = typer.Option(None, help="JSON-RPC URL of a dev chain; default: start a local anvil node."),
+    rpc_url: str = typer.Option(
+        None,
+        envvar="AIRDROPS_RPC_URL",
+        help="JSON-RPC URL of a dev chain (may hold an API key: prefer the variable); default: a local anvil.",
+    ),
     metrics_port: int = typer.Option(None, help="Port of /metrics (default 9464 or OTEL_EXPORTER_PROMETHEUS_PORT)."),
     events_dir: str = typer.Option(None, help="Event log directory (default ./events or AIRDROPS_EVENTS_DIR)."),
     simulate_days: int = typer.Option(None, help="History mode: simulate this many days, no chain."),

@@ -83,7 +83,11 @@ def import_prices(
 @etl_app.command("run")
 def run(
     warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP),
-    prometheus: str = typer.Option(None, help="Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL."),
+    prometheus: str = typer.Option(
+        None,
+        envvar="AIRDROPS_PROMETHEUS_URL",
+        help="Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL; may hold credentials: prefer the variable.",
+    ),
     events_dir: str = typer.Option(None, help="Event log directory (default $AIRDROPS_EVENTS_DIR, else ./events)."),
     since: str | None = typer.Option(None, help="Prometheus window start (RFC 3339 or unix s); default: watermark."),
     until: str | None = typer.Option(None, help="Prometheus window end (default: now)."),

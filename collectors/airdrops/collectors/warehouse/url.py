@@ -9,14 +9,17 @@ PosixPath('/var/lib/airdrops/warehouse.duckdb')
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from airdrops.collectors.config import WAREHOUSE_ENV, WAREHOUSE_FILE
 
 Dialect = Literal["postgres", "duckdb"]
+#: Query parameters whose value is a secret (libpq's `password`, `sslpassword`).
+_SECRET_PARAM = re.compile(r"pass|secret|token", re.IGNORECASE)
 
 
 class WarehouseURLError(ValueError):
@@ -72,8 +75,17 @@ def _duckdb_path(text: str) -> Path | None:
 
 
 def redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
+    """`url` with the password masked, whether in `user:pass@` or in `?password=` (libpq takes both)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "<unparsable warehouse URL>"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if password is None and not any(_SECRET_PARAM.search(k) for k, _ in pairs):
         return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+    if password is not None:
+        host = parts.netloc.rsplit("@", 1)[1]
+        parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
+    query = "&".join(f"{k}={'***' if _SECRET_PARAM.search(k) else v}" for k, v in pairs)
+    return urlunsplit(parts._replace(query=query))

@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from prometheus_client.metrics_core import Metric as PromMetric
 
 from airdrops.monitoring._internal import config
-from airdrops.monitoring._internal.redact import redact_url
+from airdrops.monitoring._internal.redact import redact_library_logs, redact_url
 from airdrops.monitoring._internal.registry import DEFAULT, Registry
 
 _log = logging.getLogger("airdrops.monitoring")
@@ -144,6 +144,7 @@ def configure(service_name: str | None = None, *, registry: Registry | None = No
         reg.policy.enabled = True
         reg.events.enabled = True
         reg.events.resize(settings["event_queue_size"])
+        redact_library_logs()
         handle = Handle(settings, reg)
         resource = Resource.create({"service.name": settings["service_name"], "bot_id": settings["bot_id"]})
         handle.prometheus_registry = CollectorRegistry()
