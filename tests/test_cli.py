@@ -120,3 +120,15 @@ def test_the_analytics_package_exports_every_name_it_lists():
 
     assert set(analytics._MODULES) == set(analytics.__all__)
     assert [name for name in analytics.__all__ if not hasattr(analytics, name)] == []
+
+
+def test_a_bot_whose_rpc_is_down_retries_then_says_so_in_one_line(tmp_path):
+    out = subprocess.run(
+        [AIRDROPS, "bot", "run", "--rpc-url", "http://127.0.0.1:1/v2/SECRETKEY123", "--duration", "5",
+         "--metrics-port", str(free_port()), "--events-dir", str(tmp_path / "events")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 1 and "Traceback" not in out.stderr + out.stdout
+    assert out.stderr.count("retry") == 4 and "SECRETKEY123" not in out.stderr + out.stdout
+    [error] = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
+    assert "RPC at http://127.0.0.1:1/v2/REDACTED unavailable" in error

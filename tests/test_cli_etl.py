@@ -90,6 +90,38 @@ def test_every_reads_durations_like_the_etl_configuration():
 
     for text in ("30s", "5m", "1h30m", "2d", "90"):
         assert parse_every(text) == seconds(text)
-    for bad in ("5x", "0s", "m5"):
+    for bad in ("5x", "0s", "500ms", "0.5s", "m5"):
         with pytest.raises(typer.BadParameter):
             parse_every(bad)
+
+
+def _one_line_error(out: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Traceback" not in out.stdout + out.stderr and "──" not in out.stderr  # no (rich) traceback
+    [error] = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
+    assert all(f in error for f in fragments), error
+
+
+@pytest.mark.parametrize("command", [("warehouse", "migrate"), ("report", "--out", "rep"), ("etl", "run")])
+def test_a_file_that_is_not_a_duckdb_warehouse_is_one_clear_line(tmp_path, command):
+    (tmp_path / "w.duckdb").write_bytes(b"\0" * 4096 + b"not a database")
+    out = run(*command, "--warehouse", f"duckdb:///{tmp_path / 'w.duckdb'}", cwd=tmp_path, ok=False)
+    _one_line_error(out, "refused the connection", "not a valid DuckDB database file")
+
+
+@pytest.mark.integration
+def test_a_server_that_says_no_is_not_retried_and_secrets_stay_masked(tmp_path, postgres_server):
+    good = postgres_server.create_database()
+    nobody = f"postgresql://nobody:hunter2@127.0.0.1:{postgres_server.port}/{good.rsplit('/', 1)[1]}"
+    out = run("warehouse", "migrate", "--warehouse", nobody, cwd=tmp_path, ok=False)
+    _one_line_error(out, "refused the connection", 'role "nobody" does not exist')
+    assert "retry" not in out.stderr and "hunter2" not in out.stdout + out.stderr
+    done = run("warehouse", "migrate", "--warehouse", f"{good}?password=hunter2", cwd=tmp_path)
+    assert "applied" in done.stdout and "password=***" in done.stdout and "hunter2" not in done.stdout
+
+
+@pytest.mark.integration
+def test_an_unreachable_server_is_retried_then_one_clear_line(tmp_path):
+    out = run("report", "--warehouse", "postgresql://etl:hunter2@127.0.0.1:1/airdrops", cwd=tmp_path, ok=False)
+    _one_line_error(out, "unavailable after 5 attempts", "Connection refused")
+    assert out.stderr.count("retry") == 4 and "hunter2" not in out.stderr

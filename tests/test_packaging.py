@@ -52,7 +52,7 @@ def test_the_stack_wheel_holds_the_rest_and_requires_the_sdk() -> None:
     for package in ("bot", "collectors", "analytics", "rules", "dashboards", "cli", "demo", "services"):
         assert f"airdrops/{package}/__init__.py" in files, package
     assert "Requires-Dist: airdrops-monitoring==0.1.0" in metadata
-    assert "airdrops = airdrops.cli.main:app" in entry_points
+    assert "airdrops = airdrops.cli.main:main" in entry_points
 
 
 def _venv(path: Path, requirement: str) -> Path:
@@ -80,6 +80,9 @@ def test_each_wheel_installs_into_a_fresh_virtualenv_and_runs(tmp_path: Path) ->
     stack = _venv(tmp_path / "stack", "airdrops-stack")
     helped = subprocess.run([str(stack / "airdrops"), "--help"], capture_output=True, text=True, check=True)
     assert "etl" in helped.stdout and "report" in helped.stdout
+    for command in (["bot", "run"], ["etl", "run"], ["warehouse", "migrate"], ["report"]):  # no extra installed
+        out = subprocess.run([str(stack / "airdrops"), *command, "--help"], capture_output=True, text=True)
+        assert out.returncode == 0 and "Usage" in out.stdout, out.stderr
     listed = subprocess.run(
         [str(stack / "airdrops"), "metrics", "catalog", "--format", "json"], capture_output=True, text=True, check=True
     )

@@ -110,3 +110,11 @@ def test_build_report_from_each_warehouse(warehouse_url, tmp_path):
     assert path == tmp_path / "out" / "index.html"
     assert "$57.90" in html and "Claims for qs-s1 keep failing" in html
     assert "secret" not in html
+
+
+@pytest.mark.parametrize("name", ["Price $\\notacommand$ pool", "the $x$ pool", "a_b^c {d}"])
+def test_chart_labels_are_plain_text(name):
+    from airdrops.analytics.report.charts import roi_chart
+
+    svg = roi_chart([name, "other"], [10.0, -2.0], [0.5, None], "ROI")
+    assert name.replace("&", "&amp;").replace("<", "&lt;") in svg  # written as given, not as math

@@ -56,6 +56,8 @@ class LiveConfig:
     seed: int = 7
     #: Seconds between farming actions; the other jobs run at multiples of it.
     tick: float = 2.0
+    #: Tries to reach the chain at start (waits doubling from 0.5 s up to 8 s) before giving up.
+    startup_attempts: int = 5
     limits: RiskLimits = field(
         default_factory=lambda: RiskLimits(
             max_exposure_per_protocol_usd=30_000,
@@ -302,6 +304,32 @@ def chain(config: LiveConfig) -> Iterator[str]:
         yield node.url
 
 
+def _deploy(w3: Any, config: LiveConfig, shown_url: str | None) -> Any:
+    """Deploy the contracts, retrying with backoff while the chain cannot be reached."""
+    import tenacity
+
+    def warn(state: tenacity.RetryCallState) -> None:
+        assert state.outcome is not None and state.next_action is not None
+        _log.warning(
+            "chain at %s unavailable (%s); retry %d in %.1fs",
+            shown_url,
+            state.outcome.exception(),
+            state.attempt_number,
+            state.next_action.sleep,
+        )
+
+    for attempt in tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(config.startup_attempts),
+        wait=tenacity.wait_exponential(multiplier=0.5, max=8),
+        retry=tenacity.retry_if_exception_type(ChainUnavailable),
+        before_sleep=warn,
+        reraise=True,
+    ):
+        with attempt:
+            return deploy_world(w3, config.wallets, config.seed, wallet_eth=Decimal(2))
+    raise AssertionError("unreachable: tenacity re-raises the last error")
+
+
 def run(config: LiveConfig, on_tick: Callable[[LiveSummary, float], None] | None = None) -> LiveSummary:
     """Run the live bot for `config.duration` seconds (0: until stopped; Ctrl-C stops it early); returns what it did."""
     handle = monitoring.configure(
@@ -316,7 +344,7 @@ def run(config: LiveConfig, on_tick: Callable[[LiveSummary, float], None] | None
         summary.rpc_url = monitoring.redact_url(url)
         provider = config.rpc_provider or (monitoring.provider_name(url) if config.rpc_url else "local")
         w3 = make_web3(url, provider_name=provider)
-        world = deploy_world(w3, config.wallets, config.seed, wallet_eth=Decimal(2))
+        world = _deploy(w3, config, summary.rpc_url)
         bot = LiveBot(world, config, summary)
         scheduler = Scheduler(RealClock(), rng=random.Random(config.seed))
         bot.schedule(scheduler)

@@ -22,6 +22,7 @@ warehouse_app = typer.Typer(
 etl_app = typer.Typer(help="The ETL: Prometheus and the bots' event logs into the warehouse.", no_args_is_help=True)
 prices_app = typer.Typer(help="Prices for real tokens, from files you supply (no network calls).", no_args_is_help=True)
 console = Console()
+errors = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -43,8 +44,8 @@ def parse_every(text: str) -> float:
         interval = seconds(text)
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from None
-    if interval <= 0:
-        raise typer.BadParameter(f"{text!r}: the interval must be above 0")
+    if interval < 1:
+        raise typer.BadParameter(f"{text!r}: the interval must be at least 1s")
     return interval
 
 
@@ -148,11 +149,19 @@ def _run_once(
             )
         except EtlError as exc:
             ok = False
-            console.print(f"[bold red]{config.stream} stream failed in {exc.stage}[/]: {exc}")
+            _error(f"{config.stream} stream failed in {exc.stage}: {exc}")
         if prometheus:
             ok = _run_metrics(url, prometheus, since, until, table, progress) and ok
-    console.print(table)
+    if table.row_count:
+        console.print(table)
     return ok
+
+
+def _error(message: str) -> None:
+    """One line on stderr, as the `airdrops` command shows every error a user can act on."""
+    from rich.markup import escape
+
+    errors.print(f"[bold red]error[/]: {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _run_metrics(
@@ -171,7 +180,7 @@ def _run_metrics(
             progress=lambda p: progress.advance(task),
         )
     except EtlError as exc:
-        console.print(f"[bold red]prometheus stream failed in {exc.stage}[/]: {exc}")
+        _error(f"prometheus stream failed in {exc.stage}: {exc}")
         return False
     for r in results:
         table.add_row(r.stream, r.status, str(r.fetched), str(r.loaded), str(r.duplicates), "-", f"{r.duration_s:.1f}")

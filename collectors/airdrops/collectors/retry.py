@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import tenacity
+if TYPE_CHECKING:
+    import tenacity
 
 T = TypeVar("T")
 
@@ -44,6 +45,8 @@ class Retry:
         retryable. `before_retry(attempt, error, wait_s)` runs before each wait (to log, or to
         reconnect); `asked_wait(error)` is the wait the server asked for (Retry-After), if longer.
         """
+        import tenacity  # here, not at the top: the commands' help (on a bot host) reads this module
+
         backoff = tenacity.wait_exponential(multiplier=self.backoff_s, exp_base=2, max=self.max_backoff_s)
 
         def wait(state: tenacity.RetryCallState) -> float:

@@ -84,5 +84,34 @@ def demo(
 for _layer in LAYERS:
     importlib.import_module(_layer).register(app)
 
+#: Errors a user can act on: shown as one line, not a traceback. Named, not imported, so that
+#: `airdrops --help` stays light.
+USER_ERRORS = frozenset(
+    {
+        "airdrops.collectors.errors.EtlError",
+        "airdrops.collectors.warehouse.connect.WarehouseError",
+        "airdrops.collectors.warehouse.url.WarehouseURLError",
+        "airdrops.collectors.config.ConfigError",
+        "airdrops.analytics.query.MissingViewError",
+        "airdrops.monitoring._internal.config.ConfigError",
+        "airdrops.protocols.errors.ChainUnavailable",
+    }
+)
+
+
+def main() -> None:
+    """The `airdrops` command: what a user can fix is one line on stderr and exit status 1."""
+    try:
+        app()
+    except Exception as exc:
+        if not any(f"{c.__module__}.{c.__qualname__}" in USER_ERRORS for c in type(exc).__mro__):
+            raise
+        from rich.console import Console
+        from rich.markup import escape
+
+        Console(stderr=True).print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -20,6 +20,8 @@ RC: dict[str, Any] = {
     "axes.spines.top": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
+    # Labels are protocol and airdrop names a bot wrote: plain text, never mathtext (`$...$`).
+    "text.parse_math": False,
 }
 
 

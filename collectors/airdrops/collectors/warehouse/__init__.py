@@ -10,8 +10,24 @@ with connect("duckdb:///tmp/airdrops.duckdb") as conn:
 from __future__ import annotations
 
 from airdrops.collectors.retry import Retry
-from airdrops.collectors.warehouse.connect import Connection, WarehouseUnavailable, connect
+from airdrops.collectors.warehouse.connect import (
+    Connection,
+    WarehouseError,
+    WarehouseRefused,
+    WarehouseUnavailable,
+    connect,
+)
 from airdrops.collectors.warehouse.migrate import migrate
 from airdrops.collectors.warehouse.url import WarehouseURL, WarehouseURLError
 
-__all__ = ["Connection", "Retry", "WarehouseURL", "WarehouseURLError", "WarehouseUnavailable", "connect", "migrate"]
+__all__ = [
+    "Connection",
+    "Retry",
+    "WarehouseError",
+    "WarehouseRefused",
+    "WarehouseURL",
+    "WarehouseURLError",
+    "WarehouseUnavailable",
+    "connect",
+    "migrate",
+]

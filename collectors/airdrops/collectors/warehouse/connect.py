@@ -7,7 +7,8 @@
         df = conn.fetch_frame("SELECT * FROM claim_success_rate")
 
 `connect()` retries with backoff while a PostgreSQL server refuses connections (or another process
-holds the DuckDB file), then raises `WarehouseUnavailable`.
+holds the DuckDB file), then raises `WarehouseUnavailable`; a server that answers no (wrong password,
+no such database) or a file that is not a DuckDB database raises `WarehouseRefused` at once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from airdrops.collectors.warehouse.url import WarehouseURL
 _log = logging.getLogger("airdrops.collectors")
 
 
-class WarehouseUnavailable(ConnectionError):
+class WarehouseError(Exception):
+    """The warehouse could not be opened; the message says why in one line."""
+
+
+class WarehouseUnavailable(WarehouseError, ConnectionError):
     """The warehouse could not be reached after every retry."""
 
     def __init__(self, url: WarehouseURL, attempts: int, cause: BaseException) -> None:
@@ -30,6 +35,16 @@ class WarehouseUnavailable(ConnectionError):
         self.attempts = attempts
         self.cause = cause
         super().__init__(f"warehouse {url.redacted} unavailable after {attempts} attempts: {_one_line(cause)}")
+
+
+class WarehouseRefused(WarehouseError):
+    """The warehouse answered, and said no: wrong password, no such database or role, not a DuckDB file.
+    Retrying cannot help, so nothing is retried."""
+
+    def __init__(self, url: WarehouseURL, cause: BaseException) -> None:
+        self.url = url
+        self.cause = cause
+        super().__init__(f"warehouse {url.redacted} refused the connection: {_reason(cause)}")
 
 
 def connect(url: str | WarehouseURL | None = None, *, retry: Retry | None = None) -> Connection:
@@ -46,6 +61,8 @@ def connect(url: str | WarehouseURL | None = None, *, retry: Retry | None = None
     except Exception as exc:
         if is_unavailable(exc):
             raise WarehouseUnavailable(parsed, policy.attempts, exc) from exc
+        if _is_driver_error(exc):
+            raise WarehouseRefused(parsed, exc) from exc
         raise
 
 
@@ -58,8 +75,11 @@ def is_unavailable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, psycopg.OperationalError):
         # No SQLSTATE: refused, reset, timed out. 57P0x: shutting down / starting up; 53300: too many clients.
-        state = getattr(exc, "sqlstate", None)
-        return state is None or state.startswith("57P") or state == "53300"
+        state: str | None = getattr(exc, "sqlstate", None)
+        if state is None:  # at connect time: a server that answered FATAL refused us, unless it is busy
+            text = str(exc)
+            return "FATAL:" not in text or any(busy in text for busy in _BUSY)
+        return state.startswith("57P") or state == "53300"
     if isinstance(exc, psycopg.InterfaceError):  # the connection is closed (server went away)
         return True
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
@@ -75,9 +95,36 @@ def _opener(url: WarehouseURL) -> Callable[[WarehouseURL], Connection]:
     return DuckDBConnection.open
 
 
+#: What a PostgreSQL server says at connect time when it is there but cannot take us yet.
+_BUSY = ("starting up", "shutting down", "in recovery mode", "too many clients", "not yet accepting connections")
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    import duckdb
+    import psycopg
+
+    return bool(isinstance(exc, psycopg.Error | duckdb.Error))
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words, without libpq's preamble (`connection failed: ... failed: FATAL:`)."""
+    text = " ".join(str(exc).split())
+    if "FATAL:" in text:
+        text = text.rsplit("FATAL:", 1)[1].strip()
+    return text or type(exc).__name__
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-__all__ = ["Connection", "Params", "WarehouseUnavailable", "connect", "is_unavailable"]
+__all__ = [
+    "Connection",
+    "Params",
+    "WarehouseError",
+    "WarehouseRefused",
+    "WarehouseUnavailable",
+    "connect",
+    "is_unavailable",
+]
