@@ -94,7 +94,7 @@ def _columns(event_type: str) -> tuple[Column, ...]:
 COLUMNS: dict[str, tuple[Column, ...]] = {table: _columns(t) for t, table in TABLES.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Event:
     """A valid line: where it is, its record, and its row in its table."""
 
