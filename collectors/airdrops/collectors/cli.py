@@ -59,6 +59,20 @@ def migrate(warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE
     console.print(f"{url.redacted}: " + (f"applied {', '.join(map(str, applied))}" if applied else "up to date"))
 
 
+@warehouse_app.command("check")
+def check(warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP)) -> None:
+    """Read the warehouse through once: a damaged DuckDB file is named here, not found by a report later."""
+    from airdrops.collectors.warehouse import connect
+    from airdrops.collectors.warehouse.verify import verify
+
+    url = _url(warehouse)
+    with connect(url) as conn:
+        tables = verify(conn)
+    console.print(
+        f"{url.redacted}: " + (f"{tables} tables read back whole" if tables else "PostgreSQL checks its own pages")
+    )
+
+
 @prices_app.command("import")
 def import_prices(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV file: ts,token,price_usd[,source]."),

@@ -30,6 +30,7 @@ from airdrops.collectors.warehouse.bookkeeping import Check, add_reconciliation,
 from airdrops.collectors.warehouse.connect import Connection, WarehouseUnavailable, connect, is_unavailable
 from airdrops.collectors.warehouse.migrate import apply as apply_migrations, pending
 from airdrops.collectors.warehouse.url import WarehouseURL
+from airdrops.collectors.warehouse.verify import WarehouseCorrupt, verify_once
 
 _log = logging.getLogger("airdrops.collectors")
 
@@ -182,6 +183,7 @@ class WarehouseSession:
         except Exception as exc:
             raise EtlError("load", f"cannot open warehouse {url.redacted}: {exc}", stream=self.label) from exc
         try:
+            verify_once(conn)
             if self.auto_migrate:
                 apply_migrations(conn)
             elif pending(conn):
@@ -192,6 +194,9 @@ class WarehouseSession:
         except EtlError:
             conn.close()
             raise
+        except WarehouseCorrupt as exc:
+            conn.close()
+            raise EtlError("load", f"{exc}; nothing was loaded", stream=self.label) from exc
         except Exception as exc:
             conn.close()
             what = "went away" if is_unavailable(exc) else "could not be prepared"

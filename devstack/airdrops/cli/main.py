@@ -89,7 +89,7 @@ for _layer in LAYERS:
 USER_ERRORS = frozenset(
     {
         "airdrops.collectors.errors.EtlError",
-        "airdrops.collectors.warehouse.connect.WarehouseError",
+        "airdrops.collectors.warehouse.connect.WarehouseError",  # and WarehouseCorrupt
         "airdrops.collectors.warehouse.url.WarehouseURLError",
         "airdrops.collectors.config.ConfigError",
         "airdrops.analytics.query.MissingViewError",
