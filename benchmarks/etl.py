@@ -161,7 +161,8 @@ def duckdb_analytics(workdir: Path) -> dict[str, float]:
         started = time.perf_counter()
         conn.execute(
             f"""
-            INSERT INTO claims
+            INSERT INTO claims (event_id, ts, bot_id, chain, protocol, airdrop, wallet, outcome, reason, amount,
+                                token, value_usd, tx_hash, gas_used, gas_price_wei, fee_native, fee_usd)
             SELECT 'e' || i, TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i * 3), 'bot-' || (i % 8),
                    ['ethereum', 'arbitrum', 'base', 'optimism', 'zksync'][1 + i % 5],
                    ['uniswap', 'aave', 'stargate', 'layerzero', 'zora', 'hop'][1 + (i // 5) % 6],
