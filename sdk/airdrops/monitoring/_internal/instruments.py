@@ -74,6 +74,18 @@ class _Series:
         self.start_ns = time.time_ns()
         self.invalid: Any = _ignore  # callable(reason): the instrument counts a dropped measurement
 
+    def finite(self, value: Any) -> float | None:
+        """`value` as a finite float, or None after counting why it is not one."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            self.invalid("not_a_number")
+            return None
+        if not -_INF < number < _INF:
+            self.invalid("not_finite")
+            return None
+        return number
+
 
 class BoundCounter(_Series):
     """A counter series with its attributes resolved once: the fastest way to record."""
@@ -105,16 +117,10 @@ class BoundUpDownCounter(_Series):
         self.value: float = 0
 
     def add(self, amount: float = 1) -> None:
-        try:
-            amount = float(amount)
-        except (TypeError, ValueError, OverflowError):
-            self.invalid("not_a_number")
-            return
-        if not -_INF < amount < _INF:
-            self.invalid("not_finite")
-            return
-        with self.lock:
-            self.value += amount
+        value = self.finite(amount)
+        if value is not None:
+            with self.lock:
+                self.value += value
 
 
 class BoundGauge(_Series):
@@ -149,14 +155,10 @@ class BoundHistogram(_Series):
         self.max = -math.inf
 
     def record(self, value: float) -> None:
-        try:
-            value = float(value)
-        except (TypeError, ValueError, OverflowError):
-            self.invalid("not_a_number")
+        number = self.finite(value)
+        if number is None:
             return
-        if not -_INF < value < _INF:
-            self.invalid("not_finite")
-            return
+        value = number
         # bisect_left: a value equal to a bound belongs to that bucket (Prometheus `le`, OTel's rule).
         i = bisect.bisect_left(self.bounds, value)
         with self.lock:
