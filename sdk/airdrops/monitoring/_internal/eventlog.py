@@ -106,10 +106,7 @@ class EventLog:
                 item = old.get_nowait()
             except queue.Empty:
                 return
-            try:
-                self._queue.put_nowait(item)
-            except queue.Full:
-                self._on_drop("queue_full")
+            self._enqueue(item)
 
     def after_fork(self) -> None:
         """In a forked child: drop the parent's writer, queue and file; the child's first event starts
@@ -163,6 +160,9 @@ class EventLog:
         if self._capture is not None:
             self._capture.append(record)
             return
+        self._enqueue(record)
+
+    def _enqueue(self, record: dict[str, Any]) -> None:
         try:
             self._queue.put_nowait(record)
         except queue.Full:
