@@ -71,3 +71,10 @@ def test_the_architecture_walk_names_files_that_exist_and_stays_short():
     layout = (ROOT / "README.md").read_text().split("## Layout", 1)[1]
     for folder in docgen.LAYERS:
         assert f"\n{folder}/" in layout, folder
+
+
+def test_no_module_is_over_400_lines():
+    roots = ("sdk", "bot", "collectors", "analytics", "rules", "dashboards", "devstack")
+    long = {str(p.relative_to(ROOT)): n for r in roots for p in (ROOT / r).rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 400}  # fmt: skip
+    assert long == {}, "split these by what they hold"

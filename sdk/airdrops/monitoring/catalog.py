@@ -17,6 +17,7 @@ import json
 from dataclasses import asdict
 
 from airdrops.monitoring import vocabulary
+from airdrops.monitoring.sdk_health import SDK_HEALTH
 from airdrops.monitoring.spec import Attribute, Kind, MetricSpec
 
 #: Bucket bounds in seconds for RPC calls: sub-millisecond local nodes to slow public RPCs.
@@ -28,7 +29,7 @@ JOB_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 # Attribute definitions shared by several metrics.
 _CHAIN = Attribute("chain", "Chain name as configured in the bot, e.g. `ethereum`, `arbitrum`, `local`.")
 _PROTOCOL = Attribute("protocol", "Protocol the operation targets, e.g. `uniswap`, `aave`, `stargate`.")
-_ACTION = Attribute("action", "Protocol action.", ("bridge", "swap", "lend", "withdraw", "claim", "approve"))
+_ACTION = Attribute("action", "Protocol action.", vocabulary.ACTIONS)
 _OUTCOME = Attribute("outcome", "Whether the operation succeeded.", vocabulary.OUTCOMES)
 _ERROR_TYPE = Attribute("error_type", "Exception class name or short machine reason of a failure.")
 _JOB = Attribute("job_name", "Scheduler job name (not `job`: Prometheus reserves that label for the scrape job).")
@@ -37,13 +38,11 @@ _WALLET = Attribute("wallet", "Wallet address. Unbounded: exported only with `wa
 _TOKEN = Attribute("token", "Token symbol.")
 _RULE = Attribute("rule", "Risk rule name, e.g. `max_exposure_per_protocol`.")
 _STREAM = Attribute("stream", "ETL stream: `events` or `prometheus:<query name>`.")
-_METRIC = Attribute("metric", "Name of the catalogue metric concerned.")
 
 _SCHED = "airdrops.scheduler"
 _RISK = "airdrops.risk_management"
 _CAP = "airdrops.capital_allocation"
 _PROTO = "airdrops.protocols"
-_SDK = "airdrops.monitoring"
 _ETL = "airdrops.collectors"
 
 METRICS: tuple[MetricSpec, ...] = (
@@ -330,49 +329,7 @@ METRICS: tuple[MetricSpec, ...] = (
         _ETL,
         (Attribute("measure", "What disagreed: claims, transactions, gas_used, gas_usd, fees_usd, ..."),),
     ),
-    # The SDK's own health
-    MetricSpec(
-        "airdrops.sdk.events.written",
-        "counter",
-        "{event}",
-        "Events written to the event log, by type.",
-        _SDK,
-        (Attribute("type", "Event type."),),
-    ),
-    MetricSpec(
-        "airdrops.sdk.events.dropped",
-        "counter",
-        "{event}",
-        "Events that will not reach the warehouse, by reason: queue full, I/O error (disk full), shutdown,"
-        " or invalid (written to the log as given; the ETL quarantines it).",
-        _SDK,
-        (Attribute("reason", "Why the event was lost.", ("queue_full", "io_error", "invalid", "shutdown")),),
-    ),
-    MetricSpec(
-        "airdrops.sdk.attributes.rejected",
-        "counter",
-        "{attribute}",
-        "Attributes dropped because the catalogue does not declare them or their value is outside the declared set.",
-        _SDK,
-        (_METRIC,),
-    ),
-    MetricSpec(
-        "airdrops.sdk.measurements.dropped",
-        "counter",
-        "{measurement}",
-        "Measurements dropped because their value cannot be recorded: not a number (None, text), not finite"
-        " (NaN, or infinity outside gauges), or a negative counter increment.",
-        _SDK,
-        (_METRIC, Attribute("reason", "Why the value was dropped.", ("not_a_number", "not_finite", "negative"))),
-    ),
-    MetricSpec(
-        "airdrops.sdk.cardinality.overflow",
-        "counter",
-        "{measurement}",
-        "Measurements folded into the overflow series because a metric hit its series limit.",
-        _SDK,
-        (_METRIC,),
-    ),
+    *SDK_HEALTH,
 )
 
 _BY_NAME = {m.name: m for m in METRICS}

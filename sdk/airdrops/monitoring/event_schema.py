@@ -97,7 +97,7 @@ EVENT_TYPES: dict[str, tuple[Field, ...]] = {
             "action",
             "str",
             "Protocol action (`mint`, `stake`, ... are kept as written).",
-            values=("bridge", "swap", "lend", "withdraw", "claim", "approve"),
+            values=vocabulary.ACTIONS,
             fallback=vocabulary.OTHER,
         ),
         Field("wallet", "str", "Sending wallet address."),

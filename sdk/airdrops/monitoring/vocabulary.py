@@ -25,6 +25,8 @@ from dataclasses import dataclass
 SUCCESS = "success"
 FAILURE = "failure"
 OUTCOMES = (SUCCESS, FAILURE)
+#: Protocol actions the metrics count by name; events keep any other as written (metrics: `other`).
+ACTIONS = ("bridge", "swap", "lend", "withdraw", "claim", "approve")
 
 
 @dataclass(frozen=True)
