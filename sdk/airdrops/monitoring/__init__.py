@@ -48,6 +48,7 @@ def configure(
     bot_id: str | None = None,
     host: str | None = None,
     port: int | None = None,
+    web_config_file: str | None = None,
     disabled: bool | None = None,
     events_dir: str | None = None,
     event_file_max_bytes: int | None = None,
@@ -61,19 +62,21 @@ def configure(
     Every argument left as None falls back to its environment variable, then its default:
     `service_name` (OTEL_SERVICE_NAME), `bot_id` (AIRDROPS_BOT_ID, or `bot_id` in
     OTEL_RESOURCE_ATTRIBUTES), `host` / `port` (OTEL_EXPORTER_PROMETHEUS_HOST / _PORT,
-    127.0.0.1:9464), `disabled` (OTEL_SDK_DISABLED), `events_dir` (AIRDROPS_EVENTS_DIR),
+    127.0.0.1:9464), `web_config_file` (AIRDROPS_WEB_CONFIG_FILE: TLS and basic auth for the
+    endpoint, in Prometheus' web config format), `disabled` (OTEL_SDK_DISABLED), `events_dir` (AIRDROPS_EVENTS_DIR),
     `event_file_max_bytes` (AIRDROPS_EVENT_FILE_MAX_BYTES), `event_queue_size`
     (AIRDROPS_EVENT_QUEUE_SIZE), `wallet_labels` (AIRDROPS_WALLET_LABELS), `cardinality_limit`
     (AIRDROPS_CARDINALITY_LIMIT), `instrument_requests` (AIRDROPS_INSTRUMENT_REQUESTS).
 
-    A port already in use does not stop the bot: it logs an error, warns, and runs on without
-    an endpoint (`handle.metrics_url` is None, `handle.endpoint_error` says why). A malformed
-    environment variable raises `ConfigError` naming it.
+    A port already in use, or a web configuration that cannot be used, does not stop the bot: it
+    logs an error, warns, and runs on without an endpoint (`handle.metrics_url` is None,
+    `handle.endpoint_error` says why). A malformed environment variable raises `ConfigError` naming it.
     """
     options: dict[str, Any] = {
         "bot_id": bot_id,
         "host": host,
         "port": port,
+        "web_config_file": web_config_file,
         "disabled": disabled,
         "events_dir": events_dir,
         "event_file_max_bytes": event_file_max_bytes,

@@ -80,6 +80,14 @@ PARAMS: tuple[ConfigParam, ...] = (
         "Give each bot process on a host its own port.",
     ),
     ConfigParam(
+        "web_config_file",
+        "AIRDROPS_WEB_CONFIG_FILE",
+        "",
+        str,
+        "Web configuration of the `/metrics` endpoint in Prometheus' format (TLS, basic auth users with "
+        "bcrypt hashes), as node_exporter's `--web.config.file`; empty: plain HTTP.",
+    ),
+    ConfigParam(
         "events_dir",
         "AIRDROPS_EVENTS_DIR",
         "events",

@@ -21,7 +21,7 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.metrics_core import Metric as PromMetric
 
-from airdrops.monitoring._internal import config
+from airdrops.monitoring._internal import config, webconfig
 from airdrops.monitoring._internal.redact import redact_library_logs, redact_url
 from airdrops.monitoring._internal.registry import DEFAULT, Registry
 
@@ -214,26 +214,35 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _serve(handle: Handle) -> None:
-    from prometheus_client import start_http_server
-
     host, port = handle.settings["host"], handle.settings["port"]
+    assert handle.prometheus_registry is not None
     try:
-        assert handle.prometheus_registry is not None
-        server, _thread = start_http_server(port, addr=host, registry=handle.prometheus_registry)
+        web = webconfig.load(handle.settings["web_config_file"]) if handle.settings["web_config_file"] else None
+        server = webconfig.serve(host, port, handle.prometheus_registry, web)
+    except webconfig.WebConfigError as exc:
+        _no_endpoint(
+            handle, f"airdrops: {exc}; this bot runs on without a /metrics endpoint (never served unprotected)"
+        )
+        return
     except OSError as exc:
         reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror})"
-        message = (
+        _no_endpoint(
+            handle,
             f"airdrops: metrics endpoint {host}:{port} {reason}; this bot runs on without a /metrics "
             f"endpoint. Give each bot process its own port with configure(port=...) or "
-            f"OTEL_EXPORTER_PROMETHEUS_PORT (0 picks a free one)."
+            f"OTEL_EXPORTER_PROMETHEUS_PORT (0 picks a free one).",
         )
-        handle.endpoint_error = message
-        _log.error(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
         return
     handle._server = server
     shown = f"[{host}]" if ":" in host else host
-    handle.metrics_url = f"http://{shown}:{server.server_port}/metrics"
+    scheme = "https" if web is not None and web.tls else "http"
+    handle.metrics_url = f"{scheme}://{shown}:{server.server_port}/metrics"
+
+
+def _no_endpoint(handle: Handle, message: str) -> None:
+    handle.endpoint_error = message
+    _log.error(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=4)
 
 
 def _instrument_requests(meter_provider: MeterProvider) -> bool:
