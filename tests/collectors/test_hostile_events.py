@@ -47,6 +47,8 @@ HOSTILE: dict[str, tuple[str, str | tuple[str, ...]]] = {
     "wei beyond 38 digits": (json.dumps(event("transaction", gas_price_wei=10**38)), "out of range"),
     "NUL in text": (json.dumps(event("price", source="a\u0000b")), "NUL"),
     "lone surrogate": (json.dumps(event("price", source="a\ud800b")), "surrogate"),
+    "surrogate inside ts": (json.dumps(event("price", ts="2026-01-01\ud80000:00:00Z")), "not an RFC 3339 timestamp"),
+    "NUL inside ts": (json.dumps(event("price", ts="2026-01-01\u000000:00:00Z")), "not an RFC 3339 timestamp"),
     "number as type": (json.dumps(event("price", type=7)), "unknown event type 7"),
     "object as event_id": (json.dumps(event("price", event_id={"a": 1})), "expected a string"),
 }
@@ -87,3 +89,22 @@ def test_hostile_lines_are_quarantined_and_every_other_line_loads(warehouse: War
 
 def _says(reason: str, fragment: str | tuple[str, ...]) -> bool:
     return any(f in reason for f in ((fragment,) if isinstance(fragment, str) else fragment))
+
+
+def test_duplicate_keys_load_the_last_value_on_both_backends(warehouse: Warehouse, tmp_path) -> None:
+    # JSON leaves duplicate names to the reader: Python and PostgreSQL keep the last. The warehouse
+    # gets the record as validated, so a discarded first value (a lone surrogate, NaN) never reaches
+    # the database's JSON parser.
+    directory = tmp_path / "events"
+    directory.mkdir()
+    price, tx = event("price"), event("transaction")
+    lines = [
+        '{"source": "\\ud800", ' + json.dumps(price)[1:],
+        '{"gas_used": NaN, ' + json.dumps(tx)[1:],
+    ]
+    (directory / "bot-1-x-00000.jsonl").write_text("\n".join(lines) + "\n")
+    result = run_events(warehouse.url, directory)
+    assert result.ok and (result.loaded, result.quarantined) == (2, 0)
+    with connect(warehouse.url) as conn:
+        assert conn.execute("SELECT source FROM prices") == [(price["source"],)]
+        assert conn.execute("SELECT gas_used FROM transactions") == [(tx["gas_used"],)]

@@ -29,7 +29,7 @@ def test_valid_events_become_typed_frames() -> None:
     assert row["fee_usd"] == Decimal("0.123456789012345679")  # rounded half away from zero to 18 places
     assert row["gas_price_wei"] == Decimal(10**30)
     assert batch.frames["risk_breaches"].columns.count("limit_value") == 1
-    assert batch.raw.height == 3 and batch.raw["payload"][0] == json.dumps(claim)
+    assert batch.raw.height == 3 and json.loads(batch.raw["payload"][0]) == claim
     assert batch.source["claims.count"] == 1
     assert batch.source["claims.sum(fee_usd)"] == Decimal("0.123456789012345679")
     assert batch.source["claims.sum(value_usd)"] == Decimal("25.5")

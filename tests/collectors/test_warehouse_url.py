@@ -53,3 +53,32 @@ def test_default_is_env_then_duckdb_file_in_cwd(monkeypatch: pytest.MonkeyPatch,
 def test_unsupported_urls_say_what_works(bad: str) -> None:
     with pytest.raises(WarehouseURLError, match="postgresql://"):
         WarehouseURL.parse(bad)
+
+
+@pytest.mark.parametrize("url", ["postgresql://u:pa#ss@db/airdrops", "postgresql://u:p?a/s@s@db:5432/airdrops"])
+def test_a_password_with_url_characters_is_masked_and_scrubbed(url: str) -> None:
+    parsed = WarehouseURL.parse(url)
+    password = url.split("://u:", 1)[1].rsplit("@", 1)[0]
+    assert password not in parsed.redacted and parsed.redacted.endswith("/airdrops")
+    assert parsed.scrub(f'libpq: bad token "{password}"') == 'libpq: bad token "***"'
+
+
+@pytest.mark.parametrize(
+    ("message", "retry"),
+    [
+        ('connection to server at "db", port 5432 failed: Connection refused', True),
+        ("FATAL:  sorry, too many clients already", True),
+        ('FATAL:  too many connections for role "etl"', True),
+        ("FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute", True),
+        ("FATAL:  the database system is not accepting connections", True),
+        ('FATAL:  password authentication failed for user "etl"', False),
+        ('FATAL:  database "nope" does not exist', False),
+        ('FATAL:  no pg_hba.conf entry for host "10.0.0.9"', False),
+    ],
+)
+def test_what_is_retried_at_connect(message: str, retry: bool) -> None:
+    import psycopg
+
+    from airdrops.collectors.warehouse.connect import is_unavailable
+
+    assert is_unavailable(psycopg.OperationalError(message)) is retry

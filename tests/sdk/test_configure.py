@@ -157,3 +157,25 @@ def test_a_forked_child_writes_its_own_events_and_exports_only_when_configured(s
     assert set(files) == {str(os.getpid()), str(child.pid)}
     assert json.loads(files[str(child.pid)].read_text())["source"] == "child"
     assert 'job_name="forked"} 5.0' in scrape(parent)  # the parent is untouched
+
+
+def _child_records(out):
+    metrics.scheduler_job_missed.add(1, job_name="new-in-child")  # creates a series: takes the lock
+    out.put("recorded")
+
+
+def test_a_fork_that_catches_a_lock_held_does_not_hang_the_child(sdk):
+    import multiprocessing
+
+    from airdrops.monitoring._internal.registry import DEFAULT
+
+    sdk()
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    lock = DEFAULT["airdrops.scheduler.job.missed"]._lock
+    with lock:  # as a scrape thread collecting at the moment of the fork would hold it
+        child = ctx.Process(target=_child_records, args=(out,))
+        child.start()
+    assert out.get(timeout=20) == "recorded"
+    child.join(20)
+    assert child.exitcode == 0

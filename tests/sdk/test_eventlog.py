@@ -154,3 +154,26 @@ def test_disk_full_loses_only_what_could_not_be_written_and_counts_it(tmp_path):
 def test_capevents_fixture_captures_in_memory(capevents):
     monitoring.emit("price", token="BTC", price_usd="90000", source="t")
     assert capevents.of_type("price")[0]["token"] == "BTC"
+
+
+def test_odd_values_never_raise_into_the_bot(sdk, capmetrics, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    handle = sdk()
+    year_one = datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))
+    for fields in ({"gas_used": Decimal("Infinity")}, {"gas_used": Decimal("sNaN")}, {"gas_used": 10**5000},
+                   {"fee_usd": Decimal("1e999999")}, {"amount": object()}):  # fmt: skip
+        monitoring.emit("transaction", chain="base", protocol="p", action="swap", wallet="0x1", outcome="success",
+                        **fields)  # fmt: skip
+    monitoring.emit("price", ts=year_one, token="ETH", price_usd="1", source="x")
+    handle.flush()
+    assert capmetrics.value("airdrops.sdk.events.dropped", reason="invalid") == 6
+    assert len(read_all(tmp_path / "events")) == 6  # each written as given, for the ETL to quarantine
+
+
+def test_validate_answers_odd_records_without_raising():
+    base = {"schema": event_schema.SCHEMA, "event_id": "e", "ts": "2025-01-01T00:00:00Z", "type": "price",
+            "bot_id": "b", "token": "T", "source": "s"}  # fmt: skip
+    assert "is negative" in event_schema.validate({**base, "price_usd": "-1e999999999999999999999999"})[0]
+    assert event_schema.validate({**base, "price_usd": "-0.000"}) == []
+    assert "unknown fields" in event_schema.validate({**base, "price_usd": "1", 1: "a", None: "b"})[0]

@@ -75,6 +75,18 @@ def test_track_tx_records_gas_cost_and_writes_event(capmetrics, capevents):
     assert event["outcome"] == "failure" and event["error"] == "reverted" and event["fee_usd"] == "0.063000"
 
 
+def test_track_tx_takes_strings_and_junk_without_raising(capmetrics, capevents):
+    with monitoring.track_tx("base", "uniswap", "swap", "0xw") as tx:
+        tx.set_result(success=True, fee_native="0.001", native_usd="3000")
+    with monitoring.track_tx("base", "uniswap", "swap", "0xw") as tx:
+        tx.set_result(success=True, fee_native="abc", native_usd=Decimal(3000), gas_used="2", gas_price_wei=3)
+    where = {"chain": "base", "protocol": "uniswap", "action": "swap"}
+    assert capmetrics.value("airdrops.protocol.gas.cost", **where) == pytest.approx(3.0)
+    assert capmetrics.value("airdrops.protocol.tx", **where, outcome="success") == 2
+    first, second = capevents.of_type("transaction")
+    assert first["fee_usd"] == "3.000" and "fee_usd" not in second
+
+
 def test_track_claim_counts_attempts_by_reason_and_value(capmetrics, capevents):
     with monitoring.track_claim("local", "dist", "drop-1", "0xa") as c:
         c.set_claim(

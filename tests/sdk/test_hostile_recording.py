@@ -99,3 +99,16 @@ def test_a_bad_gauge_value_never_breaks_the_scrape(sdk):
         text = response.read().decode()
     assert 'airdrops_capital_allocated_usd{bot_id="test-bot-1",protocol="p"} 3.0' in text
     assert 'airdrops_sdk_measurements_dropped_total{bot_id="test-bot-1",metric="airdrops.capital.allocated"' in text
+
+
+def test_any_unhashable_attribute_value_is_recorded_without_raising(capmetrics):
+    from dataclasses import dataclass
+
+    @dataclass
+    class Chain:  # eq without frozen: unhashable
+        name: str
+
+    metrics.protocol_tx.add(1, **{**TX, "chain": ("base", ["l2"])})
+    metrics.protocol_tx.add(1, **{**TX, "chain": Chain("base")})
+    rows = capmetrics.series("airdrops.protocol.tx")
+    assert sum(r["value"] for r in rows) == 2

@@ -77,3 +77,40 @@ def test_a_web_config_it_cannot_use_means_no_endpoint_never_an_open_one(sdk, tmp
         handle = sdk(web_config_file=str(tmp_path / "web.yml"))
     assert handle.metrics_url is None
     assert fragment in handle.endpoint_error and "never served unprotected" in handle.endpoint_error
+
+
+def test_a_silent_client_does_not_block_the_endpoint(sdk, tls, tmp_path):
+    import socket
+
+    cert, key = tls
+    handle = sdk(web_config_file=_web_config(tmp_path / "web.yml", cert, key))
+    port = int(handle.metrics_url.rsplit(":", 1)[1].split("/")[0])
+    with socket.create_connection(("127.0.0.1", port)):  # connects, never says hello
+        assert requests.get(handle.metrics_url, verify=str(cert), timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ("  client_ca_file: {cert}\n", "client_ca_file needs a client_auth_type"),
+        ("  min_version: [TLS12]\n", "values are strings"),
+    ],
+)
+def test_tls_settings_that_would_check_nothing_are_refused(sdk, tls, tmp_path, extra, fragment):
+    cert, key = tls
+    path = tmp_path / "web.yml"
+    path.write_text(f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n" + extra.format(cert=cert))
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        handle = sdk(web_config_file=str(path))
+    assert handle.metrics_url is None and fragment in handle.endpoint_error
+
+
+def test_a_password_bcrypt_cannot_take_is_a_401_and_a_broken_hash_is_refused(sdk, tmp_path):
+    handle = sdk(web_config_file=_web_config(tmp_path / "web.yml", users={"prometheus": "pw"}))
+    assert requests.get(handle.metrics_url, auth=("prometheus", "x" * 100), timeout=5).status_code == 401
+    (tmp_path / "bad.yml").write_text("basic_auth_users:\n  prometheus: '$2b$garbage'\n")
+    from airdrops.monitoring._internal import webconfig
+
+    with pytest.raises(webconfig.WebConfigError, match="not a bcrypt hash"):
+        webconfig.load(str(tmp_path / "bad.yml"))

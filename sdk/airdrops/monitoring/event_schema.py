@@ -25,7 +25,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from functools import partial
 from typing import Any, Literal
 
@@ -41,6 +40,14 @@ MAX_TEXT = 256
 #: Longest free-text field (`error`), which no index holds.
 MAX_LONG_TEXT = 2048
 INT64 = 2**63
+#: Longest decimal string: far more than the warehouse's 38 digits, far less than a line can carry.
+MAX_DECIMAL = 80
+#: A decimal string whose digits are all zero (`-0`, `-0.00e5`): not negative.
+_ZERO = re.compile(r"[+-]?0*\.?0*(?:[eE][+-]?[0-9]+)?\Z")
+#: An RFC 3339 timestamp's shape, ASCII only (`fromisoformat` takes any character between date and time).
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?\Z"
+)
 #: A decimal string: ASCII digits only (Python's `\d` and `Decimal()` accept any script's digits).
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
@@ -186,7 +193,7 @@ def validate(record: Any) -> list[str]:
         if problem:
             problems.append(f"field {name!r}: {problem}")
     if not record.keys() <= _NAMES[event_type]:
-        problems.append(f"unknown fields {show(sorted(record.keys() - _NAMES[event_type]))}")
+        problems.append(f"unknown fields {show(sorted(map(str, record.keys() - _NAMES[event_type])))}")
     return problems
 
 
@@ -206,7 +213,8 @@ def _checker(f: Field) -> Callable[[Any], str | None]:
     if f.kind == "decimal":
 
         def decimal(value: Any) -> str | None:
-            if type(value) is str and _DECIMAL.match(value) and (f.signed or value[:1] != "-"):
+            plain = type(value) is str and len(value) <= MAX_DECIMAL and _DECIMAL.match(value)
+            if plain and (f.signed or value[:1] != "-"):
                 return None
             return _check(f, value)
 
@@ -225,13 +233,15 @@ def _check(f: Field, value: Any) -> str | None:
     elif f.kind == "decimal":
         if not isinstance(value, str):
             return f"expected a decimal string, got {type(value).__name__}"
-        if not _DECIMAL.match(value):
-            return f"{show(value)} is not a decimal number (ASCII digits, e.g. '12.5')"
-        if not f.signed and value.startswith("-") and Decimal(value) != 0:
-            return f"{value!r} is negative"
+        if len(value) > MAX_DECIMAL or not _DECIMAL.match(value):
+            return f"{show(value)} is not a decimal number (ASCII digits, e.g. '12.5', at most {MAX_DECIMAL})"
+        if not f.signed and value.startswith("-") and not _ZERO.match(value):
+            return f"{show(value)} is negative"
     elif f.kind == "timestamp":
         if not isinstance(value, str):
             return "expected an RFC 3339 string"
+        if not _TIMESTAMP.match(value):
+            return f"{show(value)} is not an RFC 3339 timestamp"
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
@@ -266,7 +276,10 @@ def _check_text(f: Field, value: Any) -> str | None:
 
 def show(value: Any, limit: int = 80) -> str:
     """`repr` cut to `limit` characters: reasons quote what a bot wrote without echoing kilobytes."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # an int past Python's 4,300 digits, an object whose repr fails
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -297,11 +310,13 @@ def to_markdown() -> str:
         "",
         f"- **str**: 1 to {MAX_TEXT} characters unless the field says otherwise; no NUL character, no unpaired",
         "  surrogate. An empty string is not a value: leave the field out.",
-        "- **decimal**: a JSON string of ASCII digits (`12.5`, `-0.25`, `1e-9`; never a JSON number, so no",
-        "  precision is lost); not negative unless the field says it may be. The warehouse keeps 18",
-        "  decimal places (rounded half away from zero) and 20 digits before the point.",
+        f"- **decimal**: a JSON string of ASCII digits, at most {MAX_DECIMAL} characters (`12.5`, `-0.25`,",
+        "  `1e-9`; never a JSON number, so no precision is lost); not negative unless the field says it",
+        "  may be. The warehouse keeps 18 decimal places (rounded half away from zero) and 20 digits",
+        "  before the point.",
         "- **int**: a JSON integer, not negative, that fits 64 bits (`gas_price_wei`: up to 38 digits).",
-        "- **timestamp**: RFC 3339 with a time zone, within years 1-9999 once converted to UTC.",
+        "- **timestamp**: RFC 3339 (ASCII) with a time zone, within years 1-9999 once converted to UTC.",
+        "- A name given twice in one line: the last value counts (as Python and PostgreSQL read JSON).",
         "- **event_id**: the idempotency key. A line whose `event_id` was already loaded with the same",
         "  content is a duplicate and loads nothing; with other content it is a conflict: quarantined with",
         "  the line that holds the id, never overwriting it.",

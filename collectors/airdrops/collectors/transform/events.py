@@ -184,7 +184,10 @@ def _batch(events: dict[str, Event], rejected: list[Rejected], lines: int, valid
     raw_rows: list[tuple[Any, ...]] = []
     for event_id, ev in events.items():
         rows[ev.table].append(ev.row)
-        raw_rows.append((event_id, ev.row[1], ev.record["type"], ev.record["bot_id"], ev.text))
+        # The payload is the record as validated, not the line: a duplicate key or a NaN the parser
+        # dropped or kept must not reach the database's own JSON parser.
+        payload = json.dumps(ev.record, ensure_ascii=False, separators=(",", ":"))
+        raw_rows.append((event_id, ev.row[1], ev.record["type"], ev.record["bot_id"], payload))
     frames = {table: _frame(COLUMNS[table], table_rows) for table, table_rows in rows.items()}
     raw = pl.DataFrame(
         raw_rows,

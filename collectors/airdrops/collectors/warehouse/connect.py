@@ -34,7 +34,9 @@ class WarehouseUnavailable(WarehouseError, ConnectionError):
         self.url = url
         self.attempts = attempts
         self.cause = cause
-        super().__init__(f"warehouse {url.redacted} unavailable after {attempts} attempts: {_one_line(cause)}")
+        super().__init__(
+            f"warehouse {url.redacted} unavailable after {attempts} attempts: {url.scrub(_one_line(cause))}"
+        )
 
 
 class WarehouseRefused(WarehouseError):
@@ -44,7 +46,7 @@ class WarehouseRefused(WarehouseError):
     def __init__(self, url: WarehouseURL, cause: BaseException) -> None:
         self.url = url
         self.cause = cause
-        super().__init__(f"warehouse {url.redacted} refused the connection: {_reason(cause)}")
+        super().__init__(f"warehouse {url.redacted} refused the connection: {url.scrub(_reason(cause))}")
 
 
 def connect(url: str | WarehouseURL | None = None, *, retry: Retry | None = None) -> Connection:
@@ -54,7 +56,9 @@ def connect(url: str | WarehouseURL | None = None, *, retry: Retry | None = None
     opener = _opener(parsed)
 
     def warn(attempt: int, exc: BaseException, delay: float) -> None:
-        _log.warning("warehouse %s unavailable (%s); retry %d in %.1fs", parsed, _one_line(exc), attempt, delay)
+        _log.warning(
+            "warehouse %s unavailable (%s); retry %d in %.1fs", parsed, parsed.scrub(_one_line(exc)), attempt, delay
+        )
 
     try:
         return policy.call(lambda: opener(parsed), retryable=is_unavailable, before_retry=warn)
@@ -76,9 +80,8 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, psycopg.OperationalError):
         # No SQLSTATE: refused, reset, timed out. 57P0x: shutting down / starting up; 53300: too many clients.
         state: str | None = getattr(exc, "sqlstate", None)
-        if state is None:  # at connect time: a server that answered FATAL refused us, unless it is busy
-            text = str(exc)
-            return "FATAL:" not in text or any(busy in text for busy in _BUSY)
+        if state is None:  # at connect time: retry, unless the server said no for good
+            return not any(no in str(exc) for no in _REFUSALS)
         return state.startswith("57P") or state == "53300"
     if isinstance(exc, psycopg.InterfaceError):  # the connection is closed (server went away)
         return True
@@ -95,8 +98,22 @@ def _opener(url: WarehouseURL) -> Callable[[WarehouseURL], Connection]:
     return DuckDBConnection.open
 
 
-#: What a PostgreSQL server says at connect time when it is there but cannot take us yet.
-_BUSY = ("starting up", "shutting down", "in recovery mode", "too many clients", "not yet accepting connections")
+#: What libpq says when the server (or the URL) says no for good: retrying cannot help. Anything
+#: else at connect time (refused, timed out, too many clients, starting up) is retried.
+_REFUSALS = (
+    "password authentication failed",
+    "no password supplied",
+    "does not exist",  # role, database
+    "no pg_hba.conf entry",
+    "pg_hba.conf rejects",
+    "authentication failed",
+    "permission denied",
+    "invalid percent-encoded token",
+    "invalid URI",
+    "invalid connection option",
+    "certificate verify failed",
+    "server does not support SSL",
+)
 
 
 def _is_driver_error(exc: BaseException) -> bool:

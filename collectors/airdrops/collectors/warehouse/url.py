@@ -13,13 +13,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import unquote
 
 from airdrops.collectors.config import WAREHOUSE_ENV, WAREHOUSE_FILE
 
 Dialect = Literal["postgres", "duckdb"]
 #: Query parameters whose value is a secret (libpq's `password`, `sslpassword`).
 _SECRET_PARAM = re.compile(r"pass|secret|token", re.IGNORECASE)
+#: scheme://user:password@rest, the password running to the last `@` before the path.
+_AUTHORITY = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:@/]*):(?P<password>.*)@(?P<rest>[^@]*)\Z")
 
 
 class WarehouseURLError(ValueError):
@@ -56,6 +58,12 @@ class WarehouseURL:
         """The URL with its password hidden, for logs and messages."""
         return redact(self.url)
 
+    def scrub(self, text: str) -> str:
+        """`text` (a driver's message) with this URL's passwords masked: libpq may echo them."""
+        for secret in secrets_of(self.url):
+            text = text.replace(secret, "***")
+        return text
+
     def __str__(self) -> str:
         return self.redacted
 
@@ -75,17 +83,26 @@ def _duckdb_path(text: str) -> Path | None:
 
 
 def redact(url: str) -> str:
-    """`url` with the password masked, whether in `user:pass@` or in `?password=` (libpq takes both)."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return "<unparsable warehouse URL>"
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    if password is None and not any(_SECRET_PARAM.search(k) for k, _ in pairs):
+    """`url` with the password masked, whether in `user:pass@` or in `?password=` (libpq takes both).
+
+    The authority is split as libpq splits it (the password runs to the last `@`), so a password
+    holding `#`, `?` or `/` is masked too; `urlsplit` would end the authority at those.
+    """
+    match = _AUTHORITY.match(url)
+    if match is not None:
+        url = f"{match['scheme']}{match['user']}:***@{match['rest']}"
+    head, sep, query = url.partition("?")
+    if not sep:
         return url
-    if password is not None:
-        host = parts.netloc.rsplit("@", 1)[1]
-        parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
-    query = "&".join(f"{k}={'***' if _SECRET_PARAM.search(k) else v}" for k, v in pairs)
-    return urlunsplit(parts._replace(query=query))
+    pairs = [pair.partition("=") for pair in query.split("&")]
+    return head + "?" + "&".join(f"{k}={'***' if _SECRET_PARAM.search(k) else v}" if eq else k for k, eq, v in pairs)
+
+
+def secrets_of(url: str) -> list[str]:
+    """The passwords `url` holds, as written and percent-decoded, to scrub from drivers' messages."""
+    found = []
+    match = _AUTHORITY.match(url)
+    if match is not None:
+        found.append(match["password"])
+    found += [v for k, _, v in (p.partition("=") for p in url.partition("?")[2].split("&")) if _SECRET_PARAM.search(k)]
+    return [s for f in found if f for s in {f, unquote(f)}]

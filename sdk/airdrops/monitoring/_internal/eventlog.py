@@ -47,18 +47,27 @@ _KINDS = {t: {f.name: f.kind for f in event_schema.fields_of(t)} for t in event_
 
 def _jsonable(value: Any, kind: str | None = None) -> Any:
     """`value` as the schema's JSON for a field of `kind`, where the conversion is unambiguous."""
+    try:
+        return _coerce(value, kind)
+    except Exception:  # an odd number (sNaN, a year-1 datetime with an offset): written as text
+        return repr(value)
+
+
+def _coerce(value: Any, kind: str | None) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, bytes):  # tx hashes from web3 (HexBytes)
         return "0x" + value.hex()
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    if kind == "int" and isinstance(value, float | Decimal) and value == value and value % 1 == 0:
-        return int(value)
-    if isinstance(value, Decimal | float):
-        if not (value == value and abs(value) != float("inf")):
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # the shortest text that gives the float back
+    if isinstance(value, Decimal):
+        if not value.is_finite():
             return str(value)  # NaN, Infinity: written as text, the schema refuses them
-        return format(Decimal(str(value)) if isinstance(value, float) else value, "f")
+        if kind == "int" and value == value.to_integral_value():
+            return int(value)
+        return format(value, "f")
     if kind == "decimal" and isinstance(value, int):
         return str(value)
     return value
@@ -83,6 +92,7 @@ class EventLog:
         self._io_error_logged = False
         self._capture: list[dict[str, Any]] | None = None
         self._restart = False  # a forked child starts its own writer on its first event
+        self._restart_lock = threading.Lock()
         self.enabled = True
 
     @property
@@ -117,6 +127,7 @@ class EventLog:
             _INHERITED.append(self._file)  # the parent's: never written, flushed or closed from here
         self._file = self._path = None
         self._seq = self._size = 0
+        self._restart_lock = threading.Lock()
         self._restart = self._dir is not None
 
     def start(self, directory: str, bot_id: str, max_bytes: int) -> None:
@@ -133,10 +144,19 @@ class EventLog:
 
     def emit(self, event_type: str, fields: dict[str, Any], ts: datetime | None = None) -> None:
         """Queue one event; returns at once. Invalid or overflowing events are counted as dropped."""
+        try:
+            self._emit(event_type, fields, ts)
+        except Exception:  # never into the bot: count it, say it once in the log
+            _log.exception("airdrops: could not record a %s event", event_schema.show(event_type))
+            self._on_drop("invalid")
+
+    def _emit(self, event_type: str, fields: dict[str, Any], ts: datetime | None) -> None:
         if not self.enabled:
             return
         if self._restart:
-            self.start(str(self._dir), self._bot_id, self._max_bytes)
+            with self._restart_lock:  # two threads of a forked child emitting at once start one writer
+                if self._restart:
+                    self.start(str(self._dir), self._bot_id, self._max_bytes)
         record = {
             "schema": event_schema.SCHEMA,
             "event_id": uuid.uuid4().hex,
@@ -294,8 +314,9 @@ def _line(record: dict[str, Any]) -> str:
     # writes what a bot gave that JSON has no type for (the ETL quarantines it).
     try:
         return json.dumps(record, separators=(",", ":"), default=repr) + "\n"
-    except (ValueError, RecursionError):  # a value that refers to itself
-        return json.dumps({k: v if isinstance(v, str) else repr(v) for k, v in record.items()}) + "\n"
+    except (ValueError, RecursionError):  # a value that refers to itself, an int past 4,300 digits
+        shown = {str(k): v if isinstance(v, str) else event_schema.show(v, limit=200) for k, v in record.items()}
+        return json.dumps(shown, separators=(",", ":")) + "\n"
 
 
 def _ends_a_line(path: Path) -> bool:

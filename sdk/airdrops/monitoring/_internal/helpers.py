@@ -194,9 +194,9 @@ class Transaction(Operation):
         `protocol_fee*` is what the protocol took besides gas (a pool's swap fee, a bridge's fee),
         `amount_in`/`token_in` what the wallet gave (a swap's input).
         """
-        if fee_native is None and gas_used is not None and gas_price_wei is not None:
+        if fee_native is None and isinstance(gas_used, int) and isinstance(gas_price_wei, int):
             fee_native = Decimal(gas_used * gas_price_wei) / Decimal(10**18)
-        fee_usd = fee_native * native_usd if fee_native is not None and native_usd is not None else None
+        fee_usd = _product(fee_native, native_usd)
         self.result = {
             "tx_hash": tx_hash,
             "gas_used": gas_used,
@@ -222,11 +222,11 @@ class Transaction(Operation):
         if r.get("gas_used"):
             self._reg["airdrops.protocol.gas.used"].add(r["gas_used"], **where)
         if r.get("fee_native") is not None:
-            self._reg["airdrops.protocol.gas.cost.native"].add(float(r["fee_native"]), **where)
+            self._reg["airdrops.protocol.gas.cost.native"].add(r["fee_native"], **where)
         if r.get("fee_usd") is not None:
-            self._reg["airdrops.protocol.gas.cost"].add(float(r["fee_usd"]), **where)
+            self._reg["airdrops.protocol.gas.cost"].add(r["fee_usd"], **where)
         if r.get("protocol_fee_usd") is not None:
-            self._reg["airdrops.protocol.fees"].add(float(r["protocol_fee_usd"]), **where)
+            self._reg["airdrops.protocol.fees"].add(r["protocol_fee_usd"], **where)
 
     def _finish(self) -> None:
         a, r = self.attributes, self.result
@@ -374,3 +374,13 @@ def track_claim(
 ) -> Claim:
     """Claim an airdrop: `with track_claim(...) as c: ...; c.set_claim(success=..., amount=...)`."""
     return Claim(registry, ts, chain=chain, protocol=protocol, airdrop=airdrop, wallet=wallet)
+
+
+def _product(a: Any, b: Any) -> Decimal | None:
+    """a * b as an exact Decimal, or None when either is missing or not a number (never raises)."""
+    if a is None or b is None:
+        return None
+    try:
+        return Decimal(str(a)) * Decimal(str(b))
+    except (ArithmeticError, ValueError, TypeError):
+        return None

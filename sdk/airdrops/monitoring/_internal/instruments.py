@@ -17,6 +17,7 @@ are containers become `other`, counted in `airdrops.sdk.attributes.rejected`.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import math
 import threading
 import time
@@ -237,7 +238,8 @@ class Instrument:
                 # that were rejected take this path every time so each rejection is counted.
                 if len(self._series) >= _ALIAS_FACTOR * self._policy.cardinality_limit:
                     self._series.clear()  # a cache: hot keys come back at once, memory stays bounded
-                self._series[tuple(attributes.get(k) for k in self._keys)] = series
+                with contextlib.suppress(TypeError):  # an unhashable value (a list inside a tuple): no alias
+                    self._series[tuple(attributes.get(k) for k in self._keys)] = series
             return series
 
     def _invalid(self, reason: str) -> None:
@@ -279,15 +281,16 @@ class Instrument:
             return list(self._unique.values())
 
     def zero(self) -> None:
-        """Start every series again from nothing, keeping the series (and bound handles) themselves."""
-        with self._lock:
-            for series in self._unique.values():
-                invalid = series.invalid
-                if isinstance(series, BoundHistogram):
-                    series.__init__(series.attributes, series.bounds)  # type: ignore[misc]
-                else:
-                    series.__init__(series.attributes)
-                series.invalid = invalid
+        """In a forked child: every series from nothing, keeping the series (and bound handles), and
+        new locks, taken by no one (a lock the fork caught held would stay held forever)."""
+        self._lock = threading.Lock()
+        for series in self._unique.values():
+            invalid = series.invalid
+            if isinstance(series, BoundHistogram):
+                series.__init__(series.attributes, series.bounds)  # type: ignore[misc]
+            else:
+                series.__init__(series.attributes)
+            series.invalid = invalid
 
     def reset(self) -> None:
         """Forget every series (tests use this for a clean slate)."""

@@ -100,7 +100,7 @@ def _redact_arg(value: Any) -> Any:
     return value
 
 
-def redact_library_logs(names: tuple[str, ...] = ("urllib3.connectionpool",)) -> None:
+def redact_library_logs(names: tuple[str, ...] = ("urllib3.connectionpool", "urllib3.util.retry")) -> None:
     """Install `RedactingFilter` on the loggers of HTTP libraries that log URLs (once each)."""
     for name in names:
         logger = logging.getLogger(name)

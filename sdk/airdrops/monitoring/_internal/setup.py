@@ -6,6 +6,7 @@ import atexit
 import errno
 import logging
 import os
+import ssl
 import sys
 import threading
 import warnings
@@ -187,7 +188,8 @@ def _after_fork_in_child() -> None:
     """A forked child (multiprocessing) must not pass for its parent: the parent's endpoint, writer
     and counts stay the parent's. The child writes events to a file of its own; its metrics start
     from zero and are exported once it calls configure() itself (on a port of its own)."""
-    global _HANDLE
+    global _HANDLE, _LOCK
+    _LOCK = threading.RLock()  # the fork may have caught it held by another thread
     parent, _HANDLE = _HANDLE, None
     registries = {id(DEFAULT): DEFAULT, **({id(parent.registry): parent.registry} if parent else {})}
     for reg in registries.values():
@@ -219,7 +221,7 @@ def _serve(handle: Handle) -> None:
     try:
         web = webconfig.load(handle.settings["web_config_file"]) if handle.settings["web_config_file"] else None
         server = webconfig.serve(host, port, handle.prometheus_registry, web)
-    except webconfig.WebConfigError as exc:
+    except (webconfig.WebConfigError, ssl.SSLError) as exc:
         _no_endpoint(
             handle, f"airdrops: {exc}; this bot runs on without a /metrics endpoint (never served unprotected)"
         )

@@ -66,18 +66,27 @@ def load(path: str) -> WebConfig:
         raise WebConfigError(f"web config {path}: tls_server_config takes {sorted(_TLS_KEYS)}")
     if tls and not (tls.get("cert_file") and tls.get("key_file")):
         raise WebConfigError(f"web config {path}: tls_server_config needs cert_file and key_file")
+    if not all(isinstance(v, str) for v in tls.values()):
+        raise WebConfigError(f"web config {path}: tls_server_config values are strings")
     if tls.get("client_auth_type", "NoClientCert") not in _CLIENT_AUTH:
         raise WebConfigError(f"web config {path}: client_auth_type is one of {sorted(_CLIENT_AUTH)}")
+    if tls.get("client_ca_file") and tls.get("client_auth_type", "NoClientCert") == "NoClientCert":
+        # as the exporter-toolkit: a CA without a policy would check nothing, silently
+        raise WebConfigError(f"web config {path}: client_ca_file needs a client_auth_type that checks certificates")
     for key in ("min_version", "max_version"):
         if key in tls and tls[key] not in _VERSIONS:
             raise WebConfigError(f"web config {path}: {key} is one of {sorted(_VERSIONS)}")
     if not isinstance(users, dict) or not all(isinstance(h, str) and h.startswith("$2") for h in users.values()):
         raise WebConfigError(f"web config {path}: basic_auth_users maps each user to a bcrypt hash ($2...)")
-    config = WebConfig(path, {k: str(v) for k, v in tls.items()}, {str(u): h.encode() for u, h in users.items()})
+    config = WebConfig(path, dict(tls), {str(u): h.encode() for u, h in users.items()})
     if config.tls:
         ssl_context(config)  # the files exist and go together: found now, not at the first scrape
-    if config.users:
-        _bcrypt()
+    bcrypt: Any = _bcrypt() if config.users else None
+    for user, stored in config.users.items():
+        try:
+            bcrypt.checkpw(b"", stored)
+        except ValueError:
+            raise WebConfigError(f"web config {path}: the hash of {user!r} is not a bcrypt hash") from None
     return config
 
 
@@ -126,7 +135,10 @@ def protect(app: Callable[..., Iterable[bytes]], users: dict[str, bytes]) -> Cal
         with lock:
             if key in verified:
                 return True
-        if not bcrypt.checkpw(password.encode(), stored):
+        try:
+            if not bcrypt.checkpw(password.encode(), stored):
+                return False
+        except ValueError:  # e.g. a password over bcrypt's 72 bytes
             return False
         with lock:
             if len(verified) >= _CACHE_SIZE:
@@ -144,6 +156,10 @@ def protect(app: Callable[..., Iterable[bytes]], users: dict[str, bytes]) -> Cal
     return guarded
 
 
+#: Seconds a client has to finish the TLS handshake (in its own thread: a silent client blocks no one).
+HANDSHAKE_TIMEOUT_S = 10.0
+
+
 def serve(host: str, port: int, registry: Any, config: WebConfig | None) -> Any:
     """Start the `/metrics` endpoint in a daemon thread, with `config`'s TLS and basic auth; the server."""
     from wsgiref.simple_server import make_server
@@ -151,15 +167,24 @@ def serve(host: str, port: int, registry: Any, config: WebConfig | None) -> Any:
     from prometheus_client import make_wsgi_app
     from prometheus_client.exposition import ThreadingWSGIServer, _get_best_family, _SilentHandler
 
+    context = ssl_context(config) if config is not None and config.tls else None
+
     class Server(ThreadingWSGIServer):
-        pass
+        def finish_request(self, request: Any, client_address: Any) -> None:
+            if context is not None:  # the handshake runs here, in the request's thread, not in accept()
+                try:
+                    request.settimeout(HANDSHAKE_TIMEOUT_S)
+                    request.do_handshake()
+                except (OSError, ssl.SSLError):
+                    return
+            super().finish_request(request, client_address)
 
     Server.address_family, host = _get_best_family(host, port)  # type: ignore[no-untyped-call]
     app = make_wsgi_app(registry)
     if config is not None and config.users:
         app = protect(app, config.users)
     server = make_server(host, port, app, Server, handler_class=_SilentHandler)
-    if config is not None and config.tls:
-        server.socket = ssl_context(config).wrap_socket(server.socket, server_side=True)
+    if context is not None:
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     threading.Thread(target=server.serve_forever, name="airdrops-metrics", daemon=True).start()
     return server
