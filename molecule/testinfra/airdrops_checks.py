@@ -57,6 +57,6 @@ def run_probe(host: Any, probe: Path, *args: str) -> Any:
     host.run("mkdir -p %s", PROBE_DIR)
     for source in (_PROBE_HELPERS, probe):
         host.run(f"cat > {PROBE_DIR}/{source.name} << 'PROBE_EOF'\n{source.read_text()}\nPROBE_EOF")
-    out = host.run("python3 %s %s", f"{PROBE_DIR}/{probe.name}", " ".join(args))
+    out = host.run("python3" + " %s" * (1 + len(args)), f"{PROBE_DIR}/{probe.name}", *args)  # each quoted alone
     assert out.rc == 0, out.stderr
     return json.loads(out.stdout)
