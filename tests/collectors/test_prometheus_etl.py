@@ -354,3 +354,28 @@ def test_postgres_down_fails_the_load_clearly_then_resumes(prometheus, postgres_
     assert "unavailable after 2 attempts" in str(info.value) and "rerun when it is back" in str(info.value)
     (resumed,) = run_metrics(url, cfg, until=LAST)
     assert resumed.loaded == 2 * N - 2 * (3600 // STEP + 1) and resumed.duplicates == 0
+
+
+def test_the_command_line_verifies_prometheus_with_the_given_ca(prometheus, tmp_path):
+    """`etl run --prometheus-ca-file` (AIRDROPS_PROMETHEUS_CA_FILE), as the collector role sets it."""
+    import ssl
+
+    from airdrops.collectors.cli import _metrics_config
+    from tests.collectors.prometheus_backfill import make_certificates
+
+    certs = make_certificates(tmp_path / "pki")
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(str(certs["server.pem"]), str(certs["server.key"]))
+    warehouse = f"duckdb:///{tmp_path}/w.duckdb"
+    with RecordingProxy(prometheus.url, tls=server) as proxy:
+        with pytest.raises(EtlError, match="TLS failed"):
+            run_metrics(
+                warehouse,
+                _metrics_config(proxy.url, None).select(["airdrops.portfolio.value"]),
+                since=T0,
+                until=T0 + 600,
+            )
+        verified = _metrics_config(proxy.url, str(certs["ca.pem"])).select(["airdrops.portfolio.value"])
+        (result,) = run_metrics(warehouse, verified, since=T0, until=T0 + 600)
+    step = verified.queries[0].step_s  # the command's own query steps
+    assert result.ok and result.loaded == 2 * (600 // step + 1)

@@ -114,3 +114,15 @@ def test_a_password_bcrypt_cannot_take_is_a_401_and_a_broken_hash_is_refused(sdk
 
     with pytest.raises(webconfig.WebConfigError, match="not a bcrypt hash"):
         webconfig.load(str(tmp_path / "bad.yml"))
+
+
+def test_the_command_line_check_the_roles_run_before_installing_a_file(tls, tmp_path):
+    import sys
+
+    check = [sys.executable, "-m", "airdrops.monitoring._internal.webconfig"]
+    good = _web_config(tmp_path / "good.yml", *tls, users={"prometheus": "pw"})
+    (tmp_path / "bad.yml").write_text("basic_auth_users:\n  prometheus: plain-password\n")
+    ok = subprocess.run([*check, good], capture_output=True, text=True)
+    bad = subprocess.run([*check, str(tmp_path / "bad.yml")], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert bad.returncode == 1 and "bcrypt hash" in bad.stderr and "Traceback" not in bad.stderr

@@ -103,6 +103,9 @@ def run(
         envvar="AIRDROPS_PROMETHEUS_URL",
         help="Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL; may hold credentials: prefer the variable.",
     ),
+    prometheus_ca_file: str = typer.Option(
+        None, envvar="AIRDROPS_PROMETHEUS_CA_FILE", help="CA certificate (PEM) to verify Prometheus' HTTPS with."
+    ),
     events_dir: str = typer.Option(None, help="Event log directory (default $AIRDROPS_EVENTS_DIR, else ./events)."),
     since: str | None = typer.Option(None, help="Prometheus window start (RFC 3339 or unix s); default: watermark."),
     until: str | None = typer.Option(None, help="Prometheus window end (default: now)."),
@@ -121,8 +124,9 @@ def run(
     interval = parse_every(every) if every else None
     monitoring.configure(COLLECTOR_JOB, port=metrics_port if interval else 0, events_dir="")
     url = _url(warehouse)
+    metrics = _metrics_config(prometheus, prometheus_ca_file)
     while True:
-        ok = _run_once(url, prometheus, events_dir, source, since, until)
+        ok = _run_once(url, metrics, events_dir, source, since, until)
         if interval is None:
             raise typer.Exit(0 if ok else 1)
         console.print(f"next run in {interval:.0f} s")
@@ -130,8 +134,21 @@ def run(
         since = until = None  # later runs resume from the watermarks
 
 
+def _metrics_config(prometheus: str | None, ca_file: str | None) -> Any:
+    """The metric streams' configuration reading `prometheus`; None when no URL is given."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from airdrops.collectors.config import MetricsConfig
+
+    if not prometheus:
+        return None
+    config = MetricsConfig().with_url(prometheus)
+    return replace(config, prometheus=replace(config.prometheus, ca_file=Path(ca_file))) if ca_file else config
+
+
 def _run_once(
-    url: Any, prometheus: str | None, events_dir: str | None, source: str, since: str | None, until: str | None
+    url: Any, metrics: Any, events_dir: str | None, source: str, since: str | None, until: str | None
 ) -> bool:
     from airdrops.collectors.config import EventsConfig
     from airdrops.collectors.errors import EtlError
@@ -164,8 +181,8 @@ def _run_once(
         except EtlError as exc:
             ok = False
             _error(f"{config.stream} stream failed in {exc.stage}: {exc}")
-        if prometheus:
-            ok = _run_metrics(url, prometheus, since, until, table, progress) and ok
+        if metrics is not None:
+            ok = _run_metrics(url, metrics, since, until, table, progress) and ok
     if table.row_count:
         console.print(table)
     return ok
@@ -179,7 +196,7 @@ def _error(message: str) -> None:
 
 
 def _run_metrics(
-    url: Any, prometheus: str, since: str | None, until: str | None, table: Table, progress: Progress
+    url: Any, metrics: Any, since: str | None, until: str | None, table: Table, progress: Progress
 ) -> bool:
     from airdrops.collectors.errors import EtlError
     from airdrops.collectors.metrics_stream import run_metrics
@@ -188,7 +205,7 @@ def _run_metrics(
     try:
         results = run_metrics(
             url,
-            prometheus=prometheus,
+            metrics,
             since=_time(since),
             until=_time(until),
             progress=lambda p: progress.advance(task),

@@ -1,23 +1,31 @@
 """Runs inside one of the multi-host containers and prints what the verify tests assert on, as JSON.
 
 `probe.py db` on the database host waits for both bots' events, then reports the warehouse;
-`probe.py monitor DB_ADDRESS` on the monitoring host waits for every target, then reports
-Prometheus, Alertmanager and a reader login across hosts; `probe.py bot DB_ADDRESS` on a bot host
-tries the writer with a wrong password.
+`probe.py monitor DB_ADDRESS SCRAPE_PASSWORD READER_PASSWORD` on the monitoring host waits for
+every target, then reports Prometheus, Alertmanager (both over TLS checked against the play's CA,
+with basic auth), what each listener answers a client without credentials or without TLS, who
+Alertmanager's cluster port lets in, and a reader login across hosts (with and without TLS);
+`probe.py bot DB_ADDRESS` on a bot host tries the writer with a wrong password and reports how its
+collector connects to the warehouse.
 """
 
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from probe_helpers import get, psql
+from probe_helpers import get, psql, status
 
 WAIT_S = 240
 METRICS_RUNS = "SELECT count(*) FROM etl_runs WHERE stream LIKE 'prometheus:%' AND status = 'succeeded'"
 EVENT_STREAMS = "SELECT stream FROM etl_watermarks WHERE stream LIKE 'events%' ORDER BY 1"
 READER = ("airdrops_grafana", "molecule-reader-pw")
+CLUSTER_TLS = "/etc/prometheus/alertmanager-cluster-tls"
+CA = "/etc/prometheus/tls/targets-ca.crt"
+OWN_SSL = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 
 
 def own_address():
@@ -25,6 +33,26 @@ def own_address():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.connect(("192.0.2.1", 9))
         return s.getsockname()[0]
+
+
+def tls_peer(address, port, cafile, cert=None):
+    """How a mutual-TLS server answers a client holding `cert` (a CERT.crt/CERT.key pair) or none:
+    "accepted" when it keeps the connection open waiting for data, else the error."""
+    context = ssl.create_default_context(cafile=cafile)
+    if cert:
+        context.load_cert_chain(cert + ".crt", cert + ".key")
+    try:
+        with (
+            socket.create_connection((address, port), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=address) as tls,
+        ):
+            tls.settimeout(2)
+            tls.recv(1)
+    except TimeoutError:
+        return "accepted"
+    except OSError as exc:  # ssl.SSLError included: the server refused the handshake
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return "closed"
 
 
 def db():
@@ -50,9 +78,11 @@ def db():
     }
 
 
-def monitor(db_address):
+def monitor(db_address, scrape_password, reader_password):
+    reader = ("airdrops", reader_password)
+
     def targets():
-        data = get("http://127.0.0.1:9090/api/v1/targets").get("data", {}).get("activeTargets", [])
+        data = get("https://127.0.0.1:9090/api/v1/targets", reader, CA).get("data", {}).get("activeTargets", [])
         return sorted([t["labels"]["job"], t["labels"]["instance"], t["health"], t["scrapeUrl"]] for t in data)
 
     deadline = time.monotonic() + WAIT_S
@@ -61,15 +91,37 @@ def monitor(db_address):
         if len(found) >= 10 and all(t[2] == "up" for t in found):
             break
         time.sleep(5)
-    receivers = get("http://127.0.0.1:9093/api/v2/receivers")
+    receivers = get("https://127.0.0.1:9093/api/v2/receivers", ("prometheus", scrape_password), CA)
+    found = targets()
+    # Every listener Prometheus reaches (itself included), asked as a stranger would.
+    urls = {url for *_, url in found}
     return {
-        "targets": targets(),
-        "rule_groups": [g["name"] for g in get("http://127.0.0.1:9090/api/v1/rules").get("data", {}).get("groups", [])],
+        "targets": found,
+        "anonymous": {url: status(url, cafile=CA) for url in urls},
+        "wrong_password": {url: status(url, ("prometheus", "wrong"), CA) for url in urls},
+        "plain_http": {url: status(url.replace("https://", "http://", 1)) for url in urls},
+        "unknown_ca": {url: status(url, ("prometheus", scrape_password)) for url in urls},
+        # Alertmanager's cluster port: a stranger without a certificate from the play's CA is turned away.
+        "cluster": get("https://127.0.0.1:9093/api/v2/status", ("prometheus", scrape_password), CA).get("cluster"),
+        "cluster_listens": subprocess.run(["ss", "-Hlntu", "sport = :9094"], capture_output=True, text=True).stdout,
+        "cluster_stranger": tls_peer(own_address(), 9094, CLUSTER_TLS + "/ca.crt"),
+        "cluster_member": tls_peer(own_address(), 9094, CLUSTER_TLS + "/ca.crt", CLUSTER_TLS + "/cluster"),
+        "rule_groups": [
+            g["name"] for g in get("https://127.0.0.1:9090/api/v1/rules", reader, CA).get("data", {}).get("groups", [])
+        ],
         "receivers": [r["name"] for r in receivers] if isinstance(receivers, list) else [str(receivers)],
         "reader_select": psql(db_address, *READER, "SELECT count(*) FROM claim_success_rate"),
         "reader_insert": psql(db_address, *READER, "INSERT INTO etl_quarantine (source) VALUES ('x')"),
+        # The warehouse across hosts: TLS only, its certificate from the play's CA for the address dialled.
+        "reader_verify_full": psql(db_address, *READER, OWN_SSL, sslmode="verify-full", rootcert=CA),
+        "reader_plain": psql(db_address, *READER, "SELECT 1", sslmode="disable"),
         "grafana_postgres_url": [
             line.strip() for line in open("/etc/grafana/provisioning/datasources/airdrops.yml") if "url:" in line
+        ],
+        "grafana_postgres_tls": [
+            line.strip()
+            for line in open("/etc/grafana/provisioning/datasources/airdrops.yml")
+            if "sslmode:" in line or "tlsCACert:" in line
         ],
     }
 
@@ -79,7 +131,13 @@ def bot(db_address):
     code = f"import psycopg\ntry:\n    psycopg.connect({login!r})\nexcept Exception as exc:\n    print(exc)\n"
     python = "/opt/airdrops/airdrops-collector/venv/bin/python"
     out = subprocess.run([python, "-c", code], capture_output=True, text=True)
-    return {"wrong_password": (out.stdout + out.stderr).strip()[-300:]}
+    env = Path("/etc/airdrops/collector.env").read_text().splitlines()
+    warehouse = next((line.split("=", 1)[1] for line in env if line.startswith("WAREHOUSE_URL=")), "")
+    return {
+        "wrong_password": (out.stdout + out.stderr).strip()[-300:],
+        # Only the URL's query: the password stays in the file.
+        "warehouse_query": warehouse.strip().strip('"').partition("?")[2],
+    }
 
 
 if __name__ == "__main__":

@@ -24,9 +24,16 @@ def db(host):
     return run_probe(_other(host, DB), PROBE, "db")
 
 
+def _generated(name):
+    """A password the play generated on the controller (no Vault value in this scenario)."""
+    return (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "pki" / name).read_text().split()[0]
+
+
 @pytest.fixture(scope="module")
 def monitor(host, db):
-    return run_probe(host, PROBE, "monitor", db["address"])
+    return run_probe(
+        host, PROBE, "monitor", db["address"], _generated("scrape.password"), _generated("reader.password")
+    )
 
 
 def test_prometheus_scrapes_every_host(monitor):
@@ -40,6 +47,32 @@ def test_prometheus_scrapes_every_host(monitor):
 def test_remote_targets_are_scraped_over_the_network(monitor):
     remote = [url for job, instance, _, url in monitor["targets"] if instance != MONITOR]
     assert remote and not [url for url in remote if "127.0.0.1" in url or "localhost" in url]
+
+
+def test_every_listener_on_the_network_takes_tls_and_basic_auth_only(monitor):
+    urls = {url for *_, url in monitor["targets"]}
+    assert len(urls) == 10 and all(url.startswith("https://") for url in urls)
+    assert monitor["anonymous"] == dict.fromkeys(urls, 401)
+    assert monitor["wrong_password"] == dict.fromkeys(urls, 401)
+    assert not [url for url, answer in monitor["plain_http"].items() if answer == 200]
+    # Verified against the play's CA only: the system's CAs do not know it.
+    assert all("CERTIFICATE_VERIFY_FAILED" in str(answer) for answer in monitor["unknown_ca"].values())
+
+
+def test_the_alertmanager_cluster_port_takes_members_of_the_plays_ca_only(monitor):
+    assert monitor["cluster"]["status"] in ("settling", "ready"), monitor["cluster"]
+    listens = monitor["cluster_listens"].split()
+    assert listens[0] == "tcp" and "udp" not in listens, listens  # gossip over TLS is TCP only
+    assert monitor["cluster_member"] == "accepted"
+    assert "SSLError" in monitor["cluster_stranger"] and "certificate" in monitor["cluster_stranger"]
+
+
+def test_the_generated_passwords_stay_on_the_controller(monitor):
+    pki = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "pki"
+    assert oct(pki.stat().st_mode & 0o777) == "0o700"
+    assert {
+        oct((pki / name).stat().st_mode & 0o777) for name in ("scrape.password", "reader.password", "ca/ca.key")
+    } == {"0o600"}
 
 
 def test_rules_and_receivers(monitor):
@@ -74,3 +107,15 @@ def test_grafana_host_reads_the_warehouse_as_the_reader(monitor, db):
 def test_writer_with_a_wrong_password_is_rejected_from_a_bot_host(host, db):
     out = run_probe(_other(host, BOT2), PROBE, "bot", db["address"])
     assert "password authentication failed" in out["wrong_password"]
+    # The collector that loaded the events (test above) checks the server against the play's CA.
+    assert out["warehouse_query"] == "sslmode=verify-full&sslrootcert=/etc/airdrops/collector-postgres-ca.crt"
+
+
+def test_the_warehouse_takes_other_hosts_over_verified_tls_only(monitor):
+    assert (monitor["reader_verify_full"]["rc"], monitor["reader_verify_full"]["out"]) == (0, "t"), monitor[
+        "reader_verify_full"
+    ]
+    assert monitor["reader_plain"]["rc"] != 0
+    assert "no encryption" in monitor["reader_plain"]["err"]
+    assert "sslmode: verify-full" in monitor["grafana_postgres_tls"]
+    assert any(line.startswith("tlsCACert:") for line in monitor["grafana_postgres_tls"])

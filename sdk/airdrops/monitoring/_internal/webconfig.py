@@ -188,3 +188,13 @@ def serve(host: str, port: int, registry: Any, config: WebConfig | None) -> Any:
         server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     threading.Thread(target=server.serve_forever, name="airdrops-metrics", daemon=True).start()
     return server
+
+
+if __name__ == "__main__":  # `python -m airdrops.monitoring._internal.webconfig FILE`: the roles' check before install
+    import sys
+
+    try:
+        load(sys.argv[1])
+    except (WebConfigError, IndexError) as exc:
+        sys.exit(str(exc) if isinstance(exc, WebConfigError) else "usage: webconfig FILE")
+    print(f"{sys.argv[1]}: ok")

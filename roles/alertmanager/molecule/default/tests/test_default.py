@@ -40,9 +40,12 @@ for path in ["/etc/prometheus/alertmanager.yml", "/etc/prometheus/alertmanager-w
     with open(path) as f:
         files[path] = dict(mode=oct(stat.S_IMODE(st.st_mode)), owner=pwd.getpwuid(st.st_uid).pw_name,
                            group=grp.getgrgid(st.st_gid).gr_name, content=f.read())
+storage = "/var/lib/prometheus/alertmanager"
+storage_owners = sorted({{pwd.getpwuid(os.stat(os.path.join(storage, name)).st_uid).pw_name
+                          for name in [""] + os.listdir(storage)}})
 api = "https://127.0.0.1:9093/api/v2/status"
 print(json.dumps(dict(
-    props=props, cmdline=cmdline, listening=listening, files=files,
+    props=props, cmdline=cmdline, listening=listening, files=files, storage_owners=storage_owners,
     status=get(api, "prometheus", password),
     anonymous=get(api),
     wrong_password=get(api, "prometheus", password + "x"),
@@ -89,7 +92,7 @@ def test_running_with_flags(state, flag):
 @pytest.mark.parametrize(
     "prop,value",
     [
-        ("User", "prometheus"),
+        ("User", "alertmanager"),  # its own, not the package's `prometheus` shared with Prometheus
         ("ProtectSystem", "strict"),
         ("ProtectHome", "yes"),
         ("PrivateTmp", "yes"),
@@ -136,4 +139,9 @@ def test_web_config_holds_only_a_bcrypt_hash(state, password):
 )
 def test_secret_bearing_files_private(state, path, mode):
     f = state["files"][path]
-    assert (f["mode"], f["owner"], f["group"]) == (mode, "root", "prometheus")
+    assert (f["mode"], f["owner"], f["group"]) == (mode, "root", "alertmanager")
+
+
+def test_storage_handed_to_its_own_user(state):
+    # The package's first start wrote silences and the notification log as `prometheus`.
+    assert state["storage_owners"] == ["alertmanager"]

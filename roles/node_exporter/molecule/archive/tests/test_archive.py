@@ -10,7 +10,7 @@ import pytest
 UNIT = "node_exporter"
 PROPS = "ActiveState,UnitFileState,MainPID,User,ProtectSystem,ProtectHome,PrivateTmp,NoNewPrivileges,FragmentPath"
 GATHER = f"""
-import json, os, subprocess, urllib.request
+import base64, grp, json, os, ssl, subprocess, urllib.error, urllib.request
 show = subprocess.run(["systemctl", "show", "-p", "{PROPS}", "{UNIT}"], capture_output=True, text=True).stdout
 props = dict(line.split("=", 1) for line in show.splitlines() if "=" in line)
 with open("/proc/%s/cmdline" % props["MainPID"]) as f:
@@ -20,9 +20,29 @@ pkg = subprocess.run(["dpkg-query", "-W", "-f=${{Status}}", "prometheus-node-exp
 listening = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True).stdout.split()
 links = {{p: os.path.realpath(p) if os.path.islink(p) else None
          for p in ["/usr/local/bin/node_exporter", "/srv/node_exporter"]}}
-metrics = urllib.request.urlopen("http://127.0.0.1:9100/metrics", timeout=10).read().decode()
+tls = ssl.create_default_context(cafile="/etc/node_exporter/tls/node_exporter.crt")
+tls.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN  # the self-signed certificate is its own anchor
+def status(url, password=None):
+    request = urllib.request.Request(url)
+    if password:
+        token = base64.b64encode(("prometheus:" + password).encode()).decode()
+        request.add_header("Authorization", "Basic " + token)
+    try:
+        with urllib.request.urlopen(request, timeout=10, context=tls) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except urllib.error.URLError as exc:
+        return str(exc.reason), ""
+code, metrics = status("https://127.0.0.1:9100/metrics", "molecule-node-Secret-1")
+web = dict(ok=code, anonymous=status("https://127.0.0.1:9100/metrics")[0],
+           wrong=status("https://127.0.0.1:9100/metrics", "wrong")[0],
+           plain=status("http://127.0.0.1:9100/metrics")[0],
+           web_yml=open("/etc/node_exporter/web.yml").read(),
+           modes={{p: oct(os.stat(p).st_mode & 0o777) + " " + grp.getgrgid(os.stat(p).st_gid).gr_name for p in
+                  ["/etc/node_exporter/web.yml", "/etc/node_exporter/tls/node_exporter.key"]}})
 print(json.dumps(dict(props=props, cmdline=cmdline, pkg=pkg, listening=listening, links=links,
-                      metrics=metrics)))
+                      metrics=metrics, web=web)))
 """
 
 
@@ -76,3 +96,17 @@ def test_listens_on_every_address(state):
 
 def test_metrics_served(state):
     assert "node_exporter_build_info{" in state["metrics"]
+
+
+def test_the_network_listener_takes_tls_and_basic_auth_only(state):
+    web = state["web"]
+    assert web["ok"] == 200
+    assert web["anonymous"] == 401 and web["wrong"] == 401
+    assert web["plain"] != 200  # plain HTTP to a TLS listener gets no metrics
+    assert "--web.config.file=/etc/node_exporter/web.yml" in state["cmdline"]
+    assert "molecule-node-Secret-1" not in web["web_yml"] and "$2" in web["web_yml"]  # a bcrypt hash only
+
+
+def test_the_key_is_readable_by_root_and_its_group_only(state):
+    # node_exporter's own group, not the `prometheus` one Prometheus' own files belong to.
+    assert set(state["web"]["modes"].values()) == {"0o640 node-exporter"}

@@ -62,7 +62,7 @@ def test_flags_written_and_running(state, flag):
         ("ProtectHome", "read-only"),
         ("PrivateTmp", "yes"),
         ("NoNewPrivileges", "yes"),
-        ("User", "prometheus"),
+        ("User", "node-exporter"),  # its own user, not the package's shared prometheus
     ],
 )
 def test_unit_hardened(state, prop, value):

@@ -18,7 +18,8 @@ MIGRATIONS = sorted({int(f.name[:4]) for d in ("postgres", "common") for f in (_
 CATALOG = """
 SELECT json_build_object(
   'settings', (SELECT json_object_agg(name, current_setting(name)) FROM pg_settings
-               WHERE name IN ('password_encryption', 'log_min_duration_statement', 'port', 'listen_addresses')),
+               WHERE name IN ('password_encryption', 'log_min_duration_statement', 'port', 'listen_addresses',
+                              'ssl', 'ssl_cert_file', 'ssl_key_file', 'ssl_min_protocol_version')),
   'hba', (SELECT json_agg(json_build_object('type', type, 'database', database, 'users', user_name,
                                             'address', address, 'netmask', netmask, 'method', auth_method,
                                             'error', error) ORDER BY line_number) FROM pg_hba_file_rules),
@@ -34,12 +35,20 @@ SELECT json_build_object(
 """
 
 
-def psql(host, sql, user=None, password=None, db=DB):
-    """Run SQL: as postgres over the socket (peer), or as `user` over TCP 127.0.0.1 with a password."""
-    query = f"psql -X -q -A -t -v ON_ERROR_STOP=1 -d {db} -c {shlex.quote(sql)}"
+def psql(host, sql, user=None, password=None, db=DB, address="127.0.0.1", sslmode="prefer", rootcert=""):
+    """Run SQL: as postgres over the socket (peer), or as `user` over TCP with a password."""
     if user is None:
-        return host.run(f"runuser -u postgres -- {query}")
-    return host.run(f"PGPASSWORD={shlex.quote(password)} PGCONNECT_TIMEOUT=5 {query} -h 127.0.0.1 -U {user}")
+        return host.run(f"runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -d {db} -c {shlex.quote(sql)}")
+    dsn = f"host={address} dbname={db} user={user} sslmode={sslmode}" + (f" sslrootcert={rootcert}" if rootcert else "")
+    return host.run(
+        f"PGPASSWORD={shlex.quote(password)} PGCONNECT_TIMEOUT=5"
+        f" psql -X -q -A -t -v ON_ERROR_STOP=1 {shlex.quote(dsn)} -c {shlex.quote(sql)}"
+    )
+
+
+@pytest.fixture(scope="module")
+def own_address(host):
+    return host.run("ip -4 -o addr show scope global").stdout.split()[3].split("/")[0]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +87,7 @@ def test_data_directory_private(host):
     assert host.run("stat -c '%U %G %a' /var/lib/postgresql/15/main").stdout.split() == ["postgres", "postgres", "700"]
 
 
-def test_hba_rules(catalog):
+def test_hba_rules(catalog, own_address):
     rules = catalog["hba"]
     assert rules[0] == {
         "type": "local",
@@ -95,9 +104,16 @@ def test_hba_rules(catalog):
         ("::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
         ("192.0.2.10", "255.255.255.255"),
         ("198.51.100.0", "255.255.255.0"),
+        (own_address, "255.255.255.255"),
     }
-    for rule in rules[1:]:  # only the warehouse, only the two users, only scram
-        assert (rule["type"], rule["database"], rule["method"], rule["error"]) == ("host", [DB], "scram-sha-256", None)
+    for rule in rules[1:]:  # only the warehouse, only the two users, only scram; TLS required off loopback
+        loopback = rule["address"] in ("127.0.0.1", "::1")
+        assert (rule["type"], rule["database"], rule["method"], rule["error"]) == (
+            "host" if loopback else "hostssl",
+            [DB],
+            "scram-sha-256",
+            None,
+        )
         assert rule["users"] in ([ETL[0]], [READER[0]])
     assert len(rules) == 1 + 2 * len(clients)
 
@@ -172,3 +188,42 @@ def test_no_hba_line_for_anything_else(host, user, db):
     result = psql(host, "SELECT 1", user, ETL[1], db=db)
     assert result.rc != 0
     assert "no pg_hba.conf entry" in result.stderr
+
+
+def test_tls_with_the_generated_certificate(host, catalog):
+    settings = catalog["settings"]
+    assert (settings["ssl"], settings["ssl_cert_file"], settings["ssl_key_file"]) == (
+        "on",
+        "/etc/postgresql/tls/server.crt",
+        "/etc/postgresql/tls/server.key",
+    )
+    assert settings["ssl_min_protocol_version"] == "TLSv1.2"
+    # The key never world-readable: root's, readable by the server's group only.
+    assert host.run("stat -c '%U %G %a' /etc/postgresql/tls/server.key").stdout.split() == ["root", "postgres", "640"]
+
+
+def test_other_hosts_need_tls(host, own_address):
+    plain = psql(host, "SELECT 1", *ETL, address=own_address, sslmode="disable")
+    assert plain.rc != 0
+    assert "no encryption" in plain.stderr
+    # verify-full: the certificate names the address the client dialled and chains to the trusted file.
+    ssl = psql(
+        host,
+        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        *ETL,
+        address=own_address,
+        sslmode="verify-full",
+        rootcert="/etc/postgresql/tls/server.crt",
+    )
+    assert (ssl.rc, ssl.stdout.strip()) == (0, "t"), ssl.stderr
+    # A server the client's CA did not sign is refused (Debian's snakeoil certificate as the CA).
+    untrusted = psql(
+        host,
+        "SELECT 1",
+        *ETL,
+        address=own_address,
+        sslmode="verify-full",
+        rootcert="/etc/ssl/certs/ssl-cert-snakeoil.pem",
+    )
+    assert untrusted.rc != 0
+    assert "certificate verify failed" in untrusted.stderr
