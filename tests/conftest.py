@@ -62,6 +62,7 @@ def sdk(tmp_path, monkeypatch):
     ):
         monkeypatch.delenv(var, raising=False)
     _fresh(DEFAULT)
+    _forget_global_meter_provider()
     handles = []
 
     def make(**kwargs):
@@ -78,3 +79,13 @@ def sdk(tmp_path, monkeypatch):
         h.shutdown()
     _fresh(DEFAULT)
     DEFAULT.events.enabled = True
+
+
+def _forget_global_meter_provider() -> None:
+    """OpenTelemetry sets the global MeterProvider once per process; each test configures anew."""
+    import opentelemetry.metrics._internal as otel_metrics
+    from opentelemetry.util._once import Once
+
+    otel_metrics._METER_PROVIDER_SET_ONCE = Once()
+    otel_metrics._METER_PROVIDER = None
+    otel_metrics._PROXY_METER_PROVIDER = otel_metrics._ProxyMeterProvider()

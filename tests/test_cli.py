@@ -132,3 +132,14 @@ def test_a_bot_whose_rpc_is_down_retries_then_says_so_in_one_line(tmp_path):
     assert out.stderr.count("retry") == 4 and "SECRETKEY123" not in out.stderr + out.stdout
     [error] = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
     assert "RPC at http://127.0.0.1:1/v2/REDACTED unavailable" in error
+
+
+def test_version_prints_both_distributions_and_exits_zero():
+    from importlib import metadata
+
+    out = subprocess.run([AIRDROPS, "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    want = (
+        f"airdrops {metadata.version('airdrops-stack')} (airdrops-monitoring {metadata.version('airdrops-monitoring')})"
+    )
+    assert out.stdout.strip() == want

@@ -95,3 +95,31 @@ def test_disabled_instruments_are_noops(capmetrics):
 def test_metrics_module_exposes_every_catalogue_metric():
     names = {getattr(metrics, n).name for n in metrics.__all__}
     assert names == {m.name for m in catalog.METRICS}
+
+
+def test_opentelemetry_call_style_records_into_the_keyword_series(capmetrics):
+    tx = {"chain": "base", "protocol": "uniswap", "action": "swap", "outcome": "success"}
+    metrics.protocol_tx.add(1, tx)
+    metrics.protocol_tx.add(2, attributes=tx)
+    metrics.protocol_tx.add(3, {"chain": "base", "protocol": "uniswap"}, action="swap", outcome="success")
+    metrics.protocol_tx.bind(tx).add(4)
+    metrics.portfolio_value.set(5.0, {})
+    metrics.rpc_request_duration.record(0.1, {"chain": "base", "provider": "alchemy", "method": "eth_call"})
+    assert [(r["attributes"], r["value"]) for r in capmetrics.series("airdrops.protocol.tx")] == [(tx, 10)]
+    assert capmetrics.value("airdrops.portfolio.value") == 5.0
+    assert capmetrics.series("airdrops.rpc.request.duration")[0]["attributes"]["method"] == "eth_call"
+    assert not capmetrics.value("airdrops.sdk.attributes.rejected", metric="airdrops.protocol.tx")
+
+
+@pytest.mark.parametrize("attributes", ["chain=base", ["chain", "base"], 7])
+def test_attributes_that_are_not_a_mapping_are_counted_not_raised(capmetrics, attributes):
+    metrics.protocol_tx.add(1, attributes, chain="base")
+    assert [(r["attributes"], r["value"]) for r in capmetrics.series("airdrops.protocol.tx")] == [
+        ({"chain": "base"}, 1)
+    ]
+    assert capmetrics.value("airdrops.sdk.attributes.rejected", metric="airdrops.protocol.tx") == 1
+
+
+def test_no_catalogue_attribute_shadows_a_recording_argument():
+    reserved = {"amount", "value", "attributes", "self"}
+    assert not [(m.name, k) for m in catalog.METRICS for k in m.attribute_keys if k in reserved]

@@ -11,8 +11,8 @@ from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry, generate_latest
 
 from airdrops.monitoring import catalog
+from airdrops.monitoring._internal.readers import CatalogueReader
 from airdrops.monitoring._internal.registry import Registry
-from airdrops.monitoring._internal.setup import CatalogueReader
 
 COUNTER = catalog.get("airdrops.protocol.tx")
 HISTOGRAM = catalog.get("airdrops.rpc.request.duration")

@@ -34,6 +34,25 @@ app.add_typer(events_app, name="events")
 app.add_typer(docs_app, name="docs")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib import metadata
+
+        from airdrops.monitoring import __version__ as sdk
+
+        typer.echo(f"airdrops {metadata.version('airdrops-stack')} (airdrops-monitoring {sdk})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the versions and exit."
+    ),
+) -> None:
+    """Observability and analytics for airdrop automation bots."""
+
+
 class Format(StrEnum):
     md = "md"
     json = "json"

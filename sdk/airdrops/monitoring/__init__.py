@@ -15,6 +15,7 @@ See docs/sdk-guide.md for the five-minute adoption guide.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,7 @@ from airdrops.monitoring._internal.helpers import (
 from airdrops.monitoring._internal.redact import provider_name, redact_url
 from airdrops.monitoring._internal.registry import DEFAULT as _DEFAULT
 from airdrops.monitoring._internal.setup import Handle, configure as _configure, current as _current
+from airdrops.monitoring._internal.version import VERSION as __version__
 
 
 def configure(
@@ -56,6 +58,15 @@ def configure(
     wallet_labels: bool | None = None,
     cardinality_limit: int | None = None,
     instrument_requests: bool | None = None,
+    global_providers: bool | None = None,
+    metrics_exporter: str | Sequence[str] | None = None,
+    otlp_endpoint: str | None = None,
+    otlp_protocol: str | None = None,
+    otlp_headers: Mapping[str, str] | str | None = None,
+    otlp_timeout: float | None = None,
+    otlp_compression: str | None = None,
+    otlp_temporality: str | None = None,
+    metric_export_interval: int | None = None,
 ) -> Handle:
     """Set up telemetry once, from the bot's entry point; later calls return the same handle.
 
@@ -66,7 +77,15 @@ def configure(
     endpoint, in Prometheus' web config format), `disabled` (OTEL_SDK_DISABLED), `events_dir` (AIRDROPS_EVENTS_DIR),
     `event_file_max_bytes` (AIRDROPS_EVENT_FILE_MAX_BYTES), `event_queue_size`
     (AIRDROPS_EVENT_QUEUE_SIZE), `wallet_labels` (AIRDROPS_WALLET_LABELS), `cardinality_limit`
-    (AIRDROPS_CARDINALITY_LIMIT), `instrument_requests` (AIRDROPS_INSTRUMENT_REQUESTS).
+    (AIRDROPS_CARDINALITY_LIMIT), `instrument_requests` (AIRDROPS_INSTRUMENT_REQUESTS),
+    `global_providers` (AIRDROPS_GLOBAL_PROVIDERS: the MeterProvider becomes OpenTelemetry's global
+    one, so instrumentations report to the same exporters; `handle.meter(name)` for the bot's own).
+
+    Where metrics go follows OpenTelemetry's variables: `metrics_exporter` (OTEL_METRICS_EXPORTER:
+    `prometheus`, `otlp`, `console`, comma-separated, or `none`), then for OTLP `otlp_endpoint`,
+    `otlp_protocol`, `otlp_headers`, `otlp_timeout`, `otlp_compression`, `otlp_temporality`
+    (OTEL_EXPORTER_OTLP_*, with their _METRICS_ forms) and `metric_export_interval`
+    (OTEL_METRIC_EXPORT_INTERVAL, ms). The settings table is in docs/sdk-config.md.
 
     A port already in use, or a web configuration that cannot be used, does not stop the bot: it
     logs an error, warns, and runs on without an endpoint (`handle.metrics_url` is None,
@@ -84,6 +103,15 @@ def configure(
         "wallet_labels": wallet_labels,
         "cardinality_limit": cardinality_limit,
         "instrument_requests": instrument_requests,
+        "global_providers": global_providers,
+        "metrics_exporter": metrics_exporter,
+        "otlp_endpoint": otlp_endpoint,
+        "otlp_protocol": otlp_protocol,
+        "otlp_headers": otlp_headers,
+        "otlp_timeout": otlp_timeout,
+        "otlp_compression": otlp_compression,
+        "otlp_temporality": otlp_temporality,
+        "metric_export_interval": metric_export_interval,
     }
     return _configure(service_name, **options)
 
@@ -112,6 +140,7 @@ __all__ = [
     "RiskCheck",
     "RpcCall",
     "Transaction",
+    "__version__",
     "catalog",
     "configure",
     "current",

@@ -57,6 +57,7 @@ sdk_events_dropped: Counter = DEFAULT["airdrops.sdk.events.dropped"]
 sdk_attributes_rejected: Counter = DEFAULT["airdrops.sdk.attributes.rejected"]
 sdk_cardinality_overflow: Counter = DEFAULT["airdrops.sdk.cardinality.overflow"]
 sdk_measurements_dropped: Counter = DEFAULT["airdrops.sdk.measurements.dropped"]
+sdk_exports: Counter = DEFAULT["airdrops.sdk.exports"]
 
 __all__ = [
     "capital_allocated",
@@ -100,6 +101,7 @@ __all__ = [
     "sdk_cardinality_overflow",
     "sdk_events_dropped",
     "sdk_events_written",
+    "sdk_exports",
     "sdk_measurements_dropped",
     "wallet_balance",
 ]

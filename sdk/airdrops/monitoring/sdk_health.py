@@ -47,6 +47,18 @@ SDK_HEALTH: tuple[MetricSpec, ...] = (
         (_METRIC, Attribute("reason", "Why the value was dropped.", ("not_a_number", "not_finite", "negative"))),
     ),
     MetricSpec(
+        "airdrops.sdk.exports",
+        "counter",
+        "{export}",
+        "Pushes of the metrics to an exporter (OTLP, console), by outcome; a failed one is retried at the next"
+        " interval.",
+        _SDK,
+        (
+            Attribute("exporter", "The exporter.", ("otlp", "console")),
+            Attribute("outcome", "Whether the receiver took it.", ("success", "failure")),
+        ),
+    ),
+    MetricSpec(
         "airdrops.sdk.cardinality.overflow",
         "counter",
         "{measurement}",

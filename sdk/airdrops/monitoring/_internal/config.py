@@ -14,6 +14,8 @@ from typing import Any
 
 from airdrops.monitoring.vocabulary import BOT_JOB, PORTS
 
+TEMPORALITY_CHOICES = ("cumulative", "delta", "lowmemory")
+
 
 def _bool(text: str) -> bool:
     value = text.strip().lower()
@@ -38,13 +40,61 @@ def _positive(text: str) -> int:
     return value
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _exporters(text: str) -> tuple[str, ...]:
+    """OTEL_METRICS_EXPORTER: comma-separated exporters, or `none`."""
+    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in METRICS_EXPORTERS]
+    if unknown or not names or ("none" in names and len(names) > 1):
+        raise ValueError(f"expected {', '.join(METRICS_EXPORTERS)} (comma-separated) or none alone, got {text!r}")
+    return () if names == ("none",) else names
+
+
+def _headers(text: str) -> dict[str, str]:
+    """`key=value,key2=value2`, as OTEL_EXPORTER_OTLP_HEADERS (values URL-encoded)."""
+    from urllib.parse import unquote
+
+    headers = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError("expected key=value pairs separated by commas")  # never echo: values are secrets
+        headers[unquote(key.strip())] = unquote(value.strip())
+    return headers
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise ValueError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+METRICS_EXPORTERS = ("prometheus", "otlp", "console", "none")
+
+
 @dataclass(frozen=True)
 class ConfigParam:
+    """One setting. `env` is its variable; `also` are more specific ones read first. When
+    `otel_reads_env`, OpenTelemetry's exporter reads the variables itself (with their own
+    fallbacks): only an explicit argument is resolved here."""
+
     name: str
     env: str
     default: Any
     parse: Callable[[str], Any]
     doc: str
+    also: tuple[str, ...] = ()
+    otel_reads_env: bool = False
 
 
 PARAMS: tuple[ConfigParam, ...] = (
@@ -123,6 +173,79 @@ PARAMS: tuple[ConfigParam, ...] = (
         "Series per metric before new attribute sets fold into the overflow series.",
     ),
     ConfigParam(
+        "metrics_exporter",
+        "OTEL_METRICS_EXPORTER",
+        ("prometheus",),
+        _exporters,
+        "Where metrics go: `prometheus` (the `/metrics` endpoint), `otlp` (pushed to an OpenTelemetry "
+        "collector or backend), `console` (stdout), several comma-separated, or `none`.",
+    ),
+    ConfigParam(
+        "otlp_endpoint",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        None,
+        str,
+        "Base URL of the OTLP receiver (`http://collector:4318`; gRPC: `http://collector:4317`). "
+        "Default `http://localhost:4318` (gRPC `localhost:4317`); `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` "
+        "gives the full metrics URL instead.",
+        otel_reads_env=True,
+    ),
+    ConfigParam(
+        "otlp_protocol",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "http/protobuf",
+        _choice("http/protobuf", "grpc"),
+        "`http/protobuf` or `grpc` (needs `airdrops-monitoring[grpc]`).",
+        also=("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",),
+    ),
+    ConfigParam(
+        "otlp_headers",
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        None,
+        _headers,
+        "Headers sent with every export (`api-key=...,tenant=...`; a dict as an argument), e.g. a "
+        "hosted backend's key. Also `OTEL_EXPORTER_OTLP_METRICS_HEADERS`.",
+        otel_reads_env=True,
+    ),
+    ConfigParam(
+        "otlp_timeout",
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+        None,
+        _seconds,
+        "Seconds one export may take (default 10; OpenTelemetry Python reads the variable in seconds).",
+        otel_reads_env=True,
+    ),
+    ConfigParam(
+        "otlp_compression",
+        "OTEL_EXPORTER_OTLP_COMPRESSION",
+        None,
+        _choice("gzip", "deflate", "none"),
+        "`gzip`, `deflate` or `none` (default).",
+        otel_reads_env=True,
+    ),
+    ConfigParam(
+        "otlp_temporality",
+        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+        "cumulative",
+        _choice(*TEMPORALITY_CHOICES),
+        "`cumulative`, `delta` or `lowmemory`: counters and histograms as deltas for backends that want them.",
+    ),
+    ConfigParam(
+        "metric_export_interval",
+        "OTEL_METRIC_EXPORT_INTERVAL",
+        60_000,
+        _positive,
+        "Milliseconds between two OTLP (or console) exports.",
+    ),
+    ConfigParam(
+        "global_providers",
+        "AIRDROPS_GLOBAL_PROVIDERS",
+        True,
+        _bool,
+        "Install the SDK's MeterProvider as OpenTelemetry's global one, so instrumentations the bot adds "
+        "(aiohttp, httpx, ...) and `metrics.get_meter()` report to the same `/metrics` and OTLP stream.",
+    ),
+    ConfigParam(
         "instrument_requests",
         "AIRDROPS_INSTRUMENT_REQUESTS",
         True,
@@ -141,18 +264,33 @@ def resolve(explicit: Mapping[str, Any], environ: Mapping[str, str] | None = Non
     env = os.environ if environ is None else environ
     out: dict[str, Any] = {}
     for p in PARAMS:
+        name = next((n for n in (*p.also, p.env) if env.get(n) not in (None, "")), None)
         if explicit.get(p.name) is not None:
-            out[p.name] = explicit[p.name]
-        elif env.get(p.env) not in (None, ""):
+            out[p.name] = _explicit(p, explicit[p.name])
+        elif name is not None and not p.otel_reads_env:
             try:
-                out[p.name] = p.parse(env[p.env])
+                out[p.name] = p.parse(env[name])
             except ValueError as exc:
-                raise ConfigError(f"{p.env}={env[p.env]!r}: {exc}") from None
+                shown = "(hidden)" if p.name == "otlp_headers" else repr(env[name])
+                raise ConfigError(f"{name}={shown}: {exc}") from None
         else:
             out[p.name] = p.default
     if out["bot_id"] is None:
         out["bot_id"] = _resource_attr(env, "bot_id") or f"{out['service_name']}@{socket.gethostname()}"
     return out
+
+
+def _explicit(p: ConfigParam, value: Any) -> Any:
+    """An argument of configure(): text is parsed as its variable would be (a dict of headers and
+    a list of exporters are taken as they are)."""
+    if p.name == "metrics_exporter" and not isinstance(value, str):
+        value = ",".join(value) or "none"
+    if not isinstance(value, str) or p.parse is str:
+        return value
+    try:
+        return p.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"configure({p.name}=...): {exc}") from None
 
 
 def _resource_attr(env: Mapping[str, str], key: str) -> str | None:
@@ -166,5 +304,7 @@ def _resource_attr(env: Mapping[str, str], key: str) -> str | None:
 def markdown_table() -> str:
     rows = ["| Argument | Environment variable | Default | Meaning |", "|---|---|---|---|"]
     for p in PARAMS:
-        rows.append(f"| `{p.name}` | `{p.env}` | `{p.default!r}` | {p.doc} |")
+        env = ", ".join(f"`{n}`" for n in (*p.also, p.env))
+        default = "OpenTelemetry's" if p.otel_reads_env else f"`{p.default!r}`"
+        rows.append(f"| `{p.name}` | {env} | {default} | {p.doc} |")
     return "\n".join(rows)

@@ -16,7 +16,6 @@ are containers become `other`, counted in `airdrops.sdk.attributes.rejected`.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import math
 import threading
@@ -34,9 +33,15 @@ from opentelemetry.sdk.metrics.export import (
     Sum,
 )
 
+from airdrops.monitoring._internal.series import (
+    NOOP_BOUND,
+    BoundCounter,
+    BoundGauge,
+    BoundHistogram,
+    BoundUpDownCounter,
+)
 from airdrops.monitoring.catalog import MetricSpec
 
-_INF = math.inf
 #: Kinds of attribute value that cannot name a series (unhashable, or no readable text).
 _CONTAINERS = (list, dict, set, bytearray)
 #: Raw-attribute aliases kept per instrument, as a multiple of the cardinality limit: values that the
@@ -62,130 +67,6 @@ class Policy:
         self.on_invalid: Any = None  # callable(metric_name, reason)
 
 
-def _ignore(reason: str) -> None:
-    pass
-
-
-class _Series:
-    __slots__ = ("attributes", "invalid", "lock", "start_ns")
-
-    def __init__(self, attributes: Mapping[str, str]) -> None:
-        self.attributes = dict(attributes)
-        self.lock = threading.Lock()
-        self.start_ns = time.time_ns()
-        self.invalid: Any = _ignore  # callable(reason): the instrument counts a dropped measurement
-
-    def finite(self, value: Any) -> float | None:
-        """`value` as a finite float, or None after counting why it is not one."""
-        try:
-            number = float(value)
-        except (TypeError, ValueError, OverflowError):
-            self.invalid("not_a_number")
-            return None
-        if not -_INF < number < _INF:
-            self.invalid("not_finite")
-            return None
-        return number
-
-
-class BoundCounter(_Series):
-    """A counter series with its attributes resolved once: the fastest way to record."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, attributes: Mapping[str, str]) -> None:
-        super().__init__(attributes)
-        self.value: float = 0
-
-    def add(self, amount: float = 1) -> None:
-        try:
-            amount = float(amount)
-        except (TypeError, ValueError, OverflowError):
-            self.invalid("not_a_number")
-            return
-        if not 0 <= amount < _INF:  # counters are monotonic (OTel drops negative increments too)
-            self.invalid("negative" if amount < 0 else "not_finite")
-            return
-        with self.lock:
-            self.value += amount
-
-
-class BoundUpDownCounter(_Series):
-    __slots__ = ("value",)
-
-    def __init__(self, attributes: Mapping[str, str]) -> None:
-        super().__init__(attributes)
-        self.value: float = 0
-
-    def add(self, amount: float = 1) -> None:
-        value = self.finite(amount)
-        if value is not None:
-            with self.lock:
-                self.value += value
-
-
-class BoundGauge(_Series):
-    __slots__ = ("value",)
-
-    def __init__(self, attributes: Mapping[str, str]) -> None:
-        super().__init__(attributes)
-        self.value: float = math.nan
-
-    def set(self, value: float) -> None:
-        try:
-            value = float(value)
-        except (TypeError, ValueError, OverflowError):
-            self.invalid("not_a_number")
-            return
-        if value != value:  # NaN; a gauge may be infinite (a health factor with no debt)
-            self.invalid("not_a_number")
-            return
-        self.value = value  # a single store is atomic under the GIL
-
-
-class BoundHistogram(_Series):
-    __slots__ = ("bounds", "count", "counts", "max", "min", "sum")
-
-    def __init__(self, attributes: Mapping[str, str], bounds: tuple[float, ...]) -> None:
-        super().__init__(attributes)
-        self.bounds = bounds
-        self.counts = [0] * (len(bounds) + 1)
-        self.count = 0
-        self.sum: float = 0
-        self.min = math.inf
-        self.max = -math.inf
-
-    def record(self, value: float) -> None:
-        number = self.finite(value)
-        if number is None:
-            return
-        value = number
-        # bisect_left: a value equal to a bound belongs to that bucket (Prometheus `le`, OTel's rule).
-        i = bisect.bisect_left(self.bounds, value)
-        with self.lock:
-            self.counts[i] += 1
-            self.count += 1
-            self.sum += value
-            if value < self.min:
-                self.min = value
-            if value > self.max:
-                self.max = value
-
-
-class _NoopBound:
-    def add(self, amount: float = 1) -> None:
-        pass
-
-    def set(self, value: float) -> None:
-        pass
-
-    def record(self, value: float) -> None:
-        pass
-
-
-NOOP_BOUND = _NoopBound()
-
-
 class Instrument:
     """A catalogue metric. Record with attributes as keyword arguments, or `bind()` them once."""
 
@@ -205,11 +86,20 @@ class Instrument:
         name: str = self.spec.name
         return name
 
-    def bind(self, **attributes: Any) -> Any:
+    def bind(self, attributes: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """Resolve attributes once; the returned handle records with no lookups."""
         if not self._policy.enabled:
             return NOOP_BOUND
-        return self._get(attributes)
+        return self._get(kw if attributes is None else self._merge(attributes, kw))
+
+    def _merge(self, attributes: Any, kw: dict[str, Any]) -> dict[str, Any]:
+        """OpenTelemetry's call style (`add(1, {"chain": "base"})`) beside the keyword one; what is
+        not a mapping is dropped and counted as rejected attributes."""
+        if isinstance(attributes, Mapping):
+            return {**attributes, **kw}
+        if self._policy.on_rejected is not None:
+            self._policy.on_rejected(self.spec.name)
+        return kw
 
     def _get(self, attributes: dict[str, Any]) -> Any:
         if attributes.keys() <= self._allowed:
@@ -308,10 +198,11 @@ class _Sum(Instrument):
     __slots__ = ()
     _monotonic = True
 
-    def add(self, amount: float = 1, **attributes: Any) -> None:
-        """Add `amount` to the series named by `attributes` (counters ignore negative amounts)."""
+    def add(self, amount: float = 1, attributes: Mapping[str, Any] | None = None, **kw: Any) -> None:
+        """Add `amount` to the series named by the attributes, given as a dict (OpenTelemetry's
+        style), as keywords, or both (counters ignore negative amounts)."""
         if self._policy.enabled:
-            self._get(attributes).add(amount)
+            self._get(kw if attributes is None else self._merge(attributes, kw)).add(amount)
 
     def to_metric(self, now_ns: int) -> Metric | None:
         points = [NumberDataPoint(s.attributes, s.start_ns, now_ns, s.value) for s in self.series()]
@@ -339,10 +230,10 @@ class UpDownCounter(_Sum):
 class GaugeInstrument(Instrument):
     __slots__ = ()
 
-    def set(self, value: float, **attributes: Any) -> None:
-        """Set the current value of the series named by `attributes`."""
+    def set(self, value: float, attributes: Mapping[str, Any] | None = None, **kw: Any) -> None:
+        """Set the current value of the series named by the attributes (a dict, keywords, or both)."""
         if self._policy.enabled:
-            self._get(attributes).set(value)
+            self._get(kw if attributes is None else self._merge(attributes, kw)).set(value)
 
     def _new_series(self, attributes: Mapping[str, str]) -> BoundGauge:
         return BoundGauge(attributes)
@@ -359,10 +250,10 @@ class GaugeInstrument(Instrument):
 class HistogramInstrument(Instrument):
     __slots__ = ()
 
-    def record(self, value: float, **attributes: Any) -> None:
-        """Record one observation (seconds for durations)."""
+    def record(self, value: float, attributes: Mapping[str, Any] | None = None, **kw: Any) -> None:
+        """Record one observation (seconds for durations); attributes as a dict, keywords, or both."""
         if self._policy.enabled:
-            self._get(attributes).record(value)
+            self._get(kw if attributes is None else self._merge(attributes, kw)).record(value)
 
     def _new_series(self, attributes: Mapping[str, str]) -> BoundHistogram:
         return BoundHistogram(attributes, self.spec.buckets or ())

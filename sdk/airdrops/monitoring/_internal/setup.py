@@ -14,46 +14,51 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opentelemetry.exporter.prometheus import PrometheusMetricReader
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricsData, ResourceMetrics, ScopeMetrics
+from opentelemetry.sdk.metrics import (
+    Counter,
+    Histogram,
+    MeterProvider,
+    ObservableCounter,
+    ObservableGauge,
+    ObservableUpDownCounter,
+    UpDownCounter,
+)
+from opentelemetry.sdk.metrics._internal.instrument import Gauge
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.metrics_core import Metric as PromMetric
 
-from airdrops.monitoring._internal import config, webconfig
+from airdrops.monitoring._internal import config, otlp, webconfig
+from airdrops.monitoring._internal.readers import (
+    TEMPORALITY_PREFERENCES,
+    CatalogueExportingReader,
+    CatalogueReader,
+    ReportingExporter,
+)
 from airdrops.monitoring._internal.redact import redact_library_logs, redact_url
 from airdrops.monitoring._internal.registry import DEFAULT, Registry
+from airdrops.monitoring._internal.version import SCOPE, VERSION
 
 _log = logging.getLogger("airdrops.monitoring")
-_SCOPE = InstrumentationScope("airdrops.monitoring", "1")
 
 
-class CatalogueReader(PrometheusMetricReader):
-    """OTel's Prometheus reader, plus the catalogue instruments' data at every collection."""
-
-    def __init__(self, source: Registry, resource: Resource, prom_registry: CollectorRegistry) -> None:
-        super().__init__(
-            scope_info_enabled=False, resource_attribute_filter=lambda key: key == "bot_id", registry=prom_registry
-        )
-        self._source = source
-        self._resource = resource
-        self._received = False
-
-    def collect(self, timeout_millis: float = 10_000) -> None:  # type: ignore[misc]
-        # The base class skips _receive_metrics when the MeterProvider has no data points of its
-        # own (no OTel instruments used yet); the catalogue must be exported regardless.
-        self._received = False
-        super().collect(timeout_millis)
-        if not self._received:
-            self._receive_metrics(None, timeout_millis)
-
-    def _receive_metrics(self, metrics_data: MetricsData | None, timeout_millis: float = 10_000, **kwargs: Any) -> None:
-        self._received = True
-        ours = ResourceMetrics(self._resource, [ScopeMetrics(_SCOPE, self._source.collect(), "")], "")
-        theirs = list(metrics_data.resource_metrics) if metrics_data is not None else []
-        super()._receive_metrics(MetricsData([*theirs, ours]), timeout_millis, **kwargs)
+OTEL_INSTRUMENTS = (
+    Counter,
+    UpDownCounter,
+    Histogram,
+    Gauge,
+    ObservableCounter,
+    ObservableUpDownCounter,
+    ObservableGauge,
+)
+#: Catalogue kinds as OTel instrument classes (their temporality preferences are keyed by class).
+KINDS: dict[str, type] = {
+    "counter": Counter,
+    "updown_counter": UpDownCounter,
+    "histogram": Histogram,
+    "gauge": ObservableGauge,
+}
 
 
 class _WithLabels:
@@ -81,6 +86,9 @@ class Handle:
     prometheus_registry: CollectorRegistry | None = None
     metrics_url: str | None = None
     endpoint_error: str | None = None
+    #: The push exporters running (`otlp`, `console`), and why any asked for is not.
+    exporters: list[str] = field(default_factory=list)
+    export_errors: dict[str, str] = field(default_factory=dict)
     _server: Any = None
     _requests_instrumented: bool = False
     _closed: bool = field(default=False, repr=False)
@@ -95,6 +103,16 @@ class Handle:
         """The event file being written now, or None before the first event or when disabled."""
         path: Path | None = self.registry.events.path
         return path
+
+    def meter(self, name: str, version: str | None = None) -> Any:
+        """An OpenTelemetry meter for the bot's own metrics (points, quests, its own counters): they go
+        out beside the catalogue, through `/metrics` and OTLP, with the same series limit per metric.
+        A no-op meter when the SDK is disabled."""
+        if self.meter_provider is None:
+            from opentelemetry.metrics import NoOpMeter
+
+            return NoOpMeter(name, version)
+        return self.meter_provider.get_meter(name, version)
 
     def flush(self, timeout: float = 5.0) -> None:
         """Write every queued event now."""
@@ -147,15 +165,20 @@ def configure(service_name: str | None = None, *, registry: Registry | None = No
         reg.events.resize(settings["event_queue_size"])
         redact_library_logs()
         handle = Handle(settings, reg)
-        resource = Resource.create({"service.name": settings["service_name"], "bot_id": settings["bot_id"]})
-        handle.prometheus_registry = CollectorRegistry()
-        runtime = CollectorRegistry()  # process and Python metrics, relabelled with bot_id below
-        for collector in (ProcessCollector, PlatformCollector, GCCollector):
-            collector(registry=runtime)
-        handle.prometheus_registry.register(_WithLabels(runtime, {"bot_id": settings["bot_id"]}))
-        reader = CatalogueReader(reg, resource, handle.prometheus_registry)
-        handle.meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
-        _serve(handle)
+        resource = Resource.create(
+            {
+                "service.name": settings["service_name"],
+                "bot_id": settings["bot_id"],
+                "telemetry.distro.name": "airdrops-monitoring",
+                "telemetry.distro.version": VERSION,
+            }
+        )
+        readers = _readers(handle, resource)
+        handle.meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+        if handle.prometheus_registry is not None:
+            _serve(handle)
+        if settings["global_providers"]:
+            _install_global(handle.meter_provider)
         if settings["instrument_requests"]:
             handle._requests_instrumented = _instrument_requests(handle.meter_provider)
         if settings["events_dir"]:
@@ -165,6 +188,52 @@ def configure(service_name: str | None = None, *, registry: Registry | None = No
         atexit.register(handle.shutdown)
         _HANDLE = handle
         return handle
+
+
+def _readers(handle: Handle, resource: Resource) -> list[MetricReader]:
+    """One reader per exporter in `metrics_exporter`; an exporter that cannot be built is reported
+    and left out (the bot runs on)."""
+    settings, reg = handle.settings, handle.registry
+    readers: list[MetricReader] = []
+    # OpenTelemetry instruments (the bot's own, instrumentations') get the catalogue's series limit.
+    limits = dict.fromkeys(OTEL_INSTRUMENTS, settings["cardinality_limit"])
+    for name in settings["metrics_exporter"]:
+        if name == "prometheus":
+            handle.prometheus_registry = CollectorRegistry()
+            runtime = CollectorRegistry()  # process and Python metrics, relabelled with bot_id below
+            for collector in (ProcessCollector, PlatformCollector, GCCollector):
+                collector(registry=runtime)
+            handle.prometheus_registry.register(_WithLabels(runtime, {"bot_id": settings["bot_id"]}))
+            readers.append(CatalogueReader(reg, resource, handle.prometheus_registry, SCOPE, limits))
+            continue
+        try:
+            if name == "otlp":
+                inner, temporality = otlp.metric_exporter(settings)
+                where = redact_url(otlp.destination(settings))
+            else:
+                from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
+
+                inner, temporality, where = ConsoleMetricExporter(), TEMPORALITY_PREFERENCES["cumulative"], "stdout"
+        except otlp.ExporterUnavailable as exc:
+            _no_export(handle, name, f"airdrops: {exc}; this bot runs on without {name} export")
+            continue
+        exporter = ReportingExporter(inner, where, temporality, _count_export(reg, name))
+        kinds = {n: KINDS[inst.spec.kind] for n, inst in reg.instruments.items()}
+        interval = settings["metric_export_interval"]
+        readers.append(CatalogueExportingReader(exporter, reg, resource, SCOPE, kinds, temporality, interval, limits))
+        handle.exporters.append(name)
+    return readers
+
+
+def _count_export(reg: Registry, exporter: str) -> Any:
+    exports: Any = reg.instruments.get("airdrops.sdk.exports")
+    return lambda outcome: exports.add(1, exporter=exporter, outcome=outcome) if exports is not None else None
+
+
+def _no_export(handle: Handle, name: str, message: str) -> None:
+    handle.export_errors[name] = message
+    _log.error(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=5)
 
 
 def _warn_if_different(first: dict[str, Any], again: dict[str, Any]) -> None:
@@ -245,6 +314,22 @@ def _no_endpoint(handle: Handle, message: str) -> None:
     handle.endpoint_error = message
     _log.error(message)
     warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+
+def _install_global(provider: MeterProvider) -> None:
+    """Make `provider` OpenTelemetry's global MeterProvider; meters handed out before (proxies) move to
+    it. OpenTelemetry allows this once per process: if another is installed, say where metrics go."""
+    from opentelemetry import metrics as otel_metrics
+
+    otel_metrics.set_meter_provider(provider)
+    if otel_metrics.get_meter_provider() is not provider:
+        message = (
+            "airdrops: another OpenTelemetry MeterProvider was already installed globally; instrumentations "
+            "and get_meter() report there, not to this bot's exporters. Create your meters from "
+            "handle.meter(...), or let configure() run before anything sets a provider."
+        )
+        _log.warning(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=5)
 
 
 def _instrument_requests(meter_provider: MeterProvider) -> bool:

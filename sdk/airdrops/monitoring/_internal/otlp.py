@@ -1,0 +1,70 @@
+"""OTLP exporters built from `configure()`'s settings, the standard OpenTelemetry way.
+
+An argument given to `configure()` is passed to the exporter; what is left unset the exporter
+reads itself from the standard variables (`OTEL_EXPORTER_OTLP_METRICS_*`, then
+`OTEL_EXPORTER_OTLP_*`: endpoint, headers, timeout, compression, certificates), so every variable
+OpenTelemetry documents works unchanged. The protocol picks the exporter: `http/protobuf` (the
+specification's default) or `grpc` (the `airdrops-monitoring[grpc]` extra).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExporter
+
+from airdrops.monitoring._internal.readers import TEMPORALITY_PREFERENCES
+
+PROTOCOLS = ("http/protobuf", "grpc")
+
+
+class ExporterUnavailable(RuntimeError):
+    """The exporter's package is not installed."""
+
+
+def metric_exporter(settings: dict[str, Any]) -> tuple[MetricExporter, dict[type, AggregationTemporality]]:
+    """The OTLP metric exporter the settings ask for, and the temporality it was given."""
+    temporality = TEMPORALITY_PREFERENCES[settings["otlp_temporality"]]
+    options: dict[str, Any] = {"preferred_temporality": dict(temporality)}
+    if settings["otlp_headers"] is not None:
+        options["headers"] = settings["otlp_headers"]
+    if settings["otlp_timeout"] is not None:
+        options["timeout"] = settings["otlp_timeout"]
+    endpoint = settings["otlp_endpoint"]
+    if settings["otlp_protocol"] == "grpc":
+        try:
+            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as Grpc
+        except ImportError as exc:
+            raise ExporterUnavailable(
+                f"OTLP over gRPC needs the gRPC exporter ({exc.name} is missing): "
+                "pip install 'airdrops-monitoring[grpc]', or use the protocol http/protobuf"
+            ) from None
+        if endpoint is not None:
+            options["endpoint"] = endpoint
+        if settings["otlp_compression"] is not None:
+            from grpc import Compression
+
+            names = {"gzip": Compression.Gzip, "deflate": Compression.Deflate, "none": Compression.NoCompression}
+            options["compression"] = names[settings["otlp_compression"]]
+        return Grpc(**options), temporality
+    from opentelemetry.exporter.otlp.proto.http import Compression as HttpCompression
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as Http
+
+    if endpoint is not None:  # a base URL, as OTEL_EXPORTER_OTLP_ENDPOINT: the signal's path follows
+        options["endpoint"] = endpoint.rstrip("/") + "/v1/metrics"
+    if settings["otlp_compression"] is not None:
+        options["compression"] = HttpCompression(settings["otlp_compression"])
+    return Http(**options), temporality
+
+
+def destination(settings: dict[str, Any]) -> str:
+    """Where the metrics exporter sends, as the exporter resolves it (for messages; redact it)."""
+    grpc = settings["otlp_protocol"] == "grpc"
+    endpoint: str | None = settings["otlp_endpoint"]
+    if endpoint is not None:
+        return endpoint if grpc else endpoint.rstrip("/") + "/v1/metrics"
+    if os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"):
+        return str(os.environ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"])
+    base = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or ("localhost:4317" if grpc else "http://localhost:4318")
+    return base if grpc else base.rstrip("/") + "/v1/metrics"
