@@ -62,7 +62,7 @@ def sdk(tmp_path, monkeypatch):
     ):
         monkeypatch.delenv(var, raising=False)
     _fresh(DEFAULT)
-    _forget_global_meter_provider()
+    _forget_global_providers()
     handles = []
 
     def make(**kwargs):
@@ -81,11 +81,14 @@ def sdk(tmp_path, monkeypatch):
     DEFAULT.events.enabled = True
 
 
-def _forget_global_meter_provider() -> None:
-    """OpenTelemetry sets the global MeterProvider once per process; each test configures anew."""
+def _forget_global_providers() -> None:
+    """OpenTelemetry sets the global providers once per process; each test configures anew."""
     import opentelemetry.metrics._internal as otel_metrics
+    import opentelemetry.trace as otel_trace
     from opentelemetry.util._once import Once
 
     otel_metrics._METER_PROVIDER_SET_ONCE = Once()
     otel_metrics._METER_PROVIDER = None
     otel_metrics._PROXY_METER_PROVIDER = otel_metrics._ProxyMeterProvider()
+    otel_trace._TRACER_PROVIDER_SET_ONCE = Once()
+    otel_trace._TRACER_PROVIDER = None

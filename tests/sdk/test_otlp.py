@@ -102,7 +102,7 @@ def _latest_with(collector: OtelCollector, name: str, after: int = 0) -> Any:
 
 
 @pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
-def test_otlp_carries_what_metrics_shows(sdk, collector, protocol):
+def test_otlp_carries_what_metrics_shows(collector, sdk, protocol):
     endpoint = collector.grpc_endpoint if protocol == "grpc" else collector.http_endpoint
     handle = sdk(
         metrics_exporter="otlp,prometheus",
@@ -135,7 +135,7 @@ def test_otlp_carries_what_metrics_shows(sdk, collector, protocol):
     assert "Name: airdrops.protocol.tx" in log
 
 
-def test_standard_variables_choose_otlp_alone(sdk, collector, monkeypatch):
+def test_standard_variables_choose_otlp_alone(collector, sdk, monkeypatch):
     monkeypatch.setenv("OTEL_METRICS_EXPORTER", "otlp")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.http_endpoint)
     monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", str(HOUR_MS))
@@ -147,7 +147,7 @@ def test_standard_variables_choose_otlp_alone(sdk, collector, monkeypatch):
     assert exported[("airdrops_portfolio_value_usd", frozenset())] == 77.0
 
 
-def test_delta_temporality_sends_what_changed_since_the_last_export(sdk, collector):
+def test_delta_temporality_sends_what_changed_since_the_last_export(collector, sdk):
     handle = sdk(
         metrics_exporter="otlp",
         otlp_endpoint=collector.http_endpoint,
@@ -202,3 +202,15 @@ def test_a_collector_that_is_down_is_reported_and_never_reaches_the_bot(sdk, cap
     text = requests.get(handle.metrics_url, timeout=5).text
     assert 'airdrops_sdk_exports_total{bot_id="test-bot-1",exporter="otlp",outcome="failure"} 2.0' in text
     assert "s3cret" not in caplog.text
+
+
+def test_flushing_the_provider_never_doubles_the_scrape(sdk):
+    handle = sdk(metrics_exporter="console,prometheus", metric_export_interval=HOUR_MS)
+    metrics.portfolio_value.set(3.0)
+    handle.meter_provider.force_flush(10_000)  # flushes every reader, the Prometheus one too
+    lines = [
+        ln
+        for ln in requests.get(handle.metrics_url, timeout=5).text.splitlines()
+        if ln.startswith("airdrops_portfolio_value")
+    ]
+    assert lines == ['airdrops_portfolio_value_usd{bot_id="test-bot-1"} 3.0']

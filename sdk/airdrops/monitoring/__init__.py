@@ -24,7 +24,6 @@ from airdrops.monitoring._internal.config import ConfigError
 from airdrops.monitoring._internal.helpers import (
     Claim,
     JobRun,
-    Operation,
     Rebalance,
     RiskCheck,
     RpcCall,
@@ -38,10 +37,12 @@ from airdrops.monitoring._internal.helpers import (
     track_rebalance,
     track_tx,
 )
+from airdrops.monitoring._internal.operation import Operation
 from airdrops.monitoring._internal.redact import provider_name, redact_url
 from airdrops.monitoring._internal.registry import DEFAULT as _DEFAULT
 from airdrops.monitoring._internal.setup import Handle, configure as _configure, current as _current
 from airdrops.monitoring._internal.version import VERSION as __version__
+from airdrops.monitoring._internal.web3rpc import instrument_web3
 
 
 def configure(
@@ -67,6 +68,8 @@ def configure(
     otlp_compression: str | None = None,
     otlp_temporality: str | None = None,
     metric_export_interval: int | None = None,
+    traces_exporter: str | Sequence[str] | None = None,
+    otlp_traces_protocol: str | None = None,
 ) -> Handle:
     """Set up telemetry once, from the bot's entry point; later calls return the same handle.
 
@@ -85,7 +88,8 @@ def configure(
     `prometheus`, `otlp`, `console`, comma-separated, or `none`), then for OTLP `otlp_endpoint`,
     `otlp_protocol`, `otlp_headers`, `otlp_timeout`, `otlp_compression`, `otlp_temporality`
     (OTEL_EXPORTER_OTLP_*, with their _METRICS_ forms) and `metric_export_interval`
-    (OTEL_METRIC_EXPORT_INTERVAL, ms). The settings table is in docs/sdk-config.md.
+    (OTEL_METRIC_EXPORT_INTERVAL, ms). Traces are opt-in: `traces_exporter` (OTEL_TRACES_EXPORTER:
+    `otlp`, `console`) with the same OTLP settings. The settings table is in docs/sdk-config.md.
 
     A port already in use, or a web configuration that cannot be used, does not stop the bot: it
     logs an error, warns, and runs on without an endpoint (`handle.metrics_url` is None,
@@ -112,6 +116,8 @@ def configure(
         "otlp_compression": otlp_compression,
         "otlp_temporality": otlp_temporality,
         "metric_export_interval": metric_export_interval,
+        "traces_exporter": traces_exporter,
+        "otlp_traces_protocol": otlp_traces_protocol if otlp_traces_protocol is not None else otlp_protocol,
     }
     return _configure(service_name, **options)
 
@@ -148,6 +154,7 @@ __all__ = [
     "declare_protocol",
     "emit",
     "event_schema",
+    "instrument_web3",
     "metrics",
     "provider_name",
     "redact_url",

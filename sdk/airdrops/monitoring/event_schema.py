@@ -69,6 +69,8 @@ class Field:
     signed: bool = False
     #: Integer fields: the first value too large (64 bits by default).
     int_limit: int = INT64
+    #: Text fields: a regular expression the whole value must match.
+    pattern: str | None = None
 
 
 _OUTCOME = vocabulary.OUTCOMES
@@ -79,6 +81,22 @@ ENVELOPE: tuple[Field, ...] = (
     Field("ts", "timestamp", "When it happened, RFC 3339 in UTC."),
     Field("type", "str", "Event type, one of the types below."),
     Field("bot_id", "str", "Identity of the bot process that wrote it."),
+    Field(
+        "trace_id",
+        "str",
+        "The OpenTelemetry trace the event was written in (32 lowercase hex digits), when tracing is on.",
+        required=False,
+        max_length=32,
+        pattern=r"[0-9a-f]{32}",
+    ),
+    Field(
+        "span_id",
+        "str",
+        "The span within that trace (16 lowercase hex digits): the job run, transaction or claim.",
+        required=False,
+        max_length=16,
+        pattern=r"[0-9a-f]{16}",
+    ),
 )
 
 _TX_COST = (
@@ -202,10 +220,11 @@ def _checker(f: Field) -> Callable[[Any], str | None]:
     if f.kind == "str":
         closed = f.values if f.values is not None and f.fallback is None else None
         limit = f.max_length
+        shape = re.compile(f.pattern) if f.pattern else None
 
         def text(value: Any) -> str | None:
             plain = type(value) is str and 0 < len(value) <= limit and value.isascii() and "\x00" not in value
-            if plain and (closed is None or value in closed):
+            if plain and (closed is None or value in closed) and (shape is None or shape.fullmatch(value)):
                 return None
             return _check_text(f, value)
 
@@ -271,6 +290,8 @@ def _check_text(f: Field, value: Any) -> str | None:
             return "contains an unpaired surrogate (invalid Unicode)"
     if "\x00" in value:
         return "contains a NUL character"
+    if f.pattern and not re.fullmatch(f.pattern, value):
+        return f"{show(value)} does not match {f.pattern}"
     return None
 
 

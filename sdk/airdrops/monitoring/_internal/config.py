@@ -50,13 +50,16 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
-def _exporters(text: str) -> tuple[str, ...]:
-    """OTEL_METRICS_EXPORTER: comma-separated exporters, or `none`."""
-    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
-    unknown = [n for n in names if n not in METRICS_EXPORTERS]
-    if unknown or not names or ("none" in names and len(names) > 1):
-        raise ValueError(f"expected {', '.join(METRICS_EXPORTERS)} (comma-separated) or none alone, got {text!r}")
-    return () if names == ("none",) else names
+def _exporters(*allowed: str) -> Callable[[str], tuple[str, ...]]:
+    """OTEL_METRICS_EXPORTER, OTEL_TRACES_EXPORTER: comma-separated exporters, or `none`."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+        if [n for n in names if n not in (*allowed, "none")] or not names or ("none" in names and len(names) > 1):
+            raise ValueError(f"expected {', '.join(allowed)} (comma-separated) or none alone, got {text!r}")
+        return () if names == ("none",) else names
+
+    return parse
 
 
 def _headers(text: str) -> dict[str, str]:
@@ -77,9 +80,6 @@ def _seconds(text: str) -> float:
     if not 0 < value < float("inf"):
         raise ValueError(f"must be a positive number of seconds, got {text!r}")
     return value
-
-
-METRICS_EXPORTERS = ("prometheus", "otlp", "console", "none")
 
 
 @dataclass(frozen=True)
@@ -176,9 +176,17 @@ PARAMS: tuple[ConfigParam, ...] = (
         "metrics_exporter",
         "OTEL_METRICS_EXPORTER",
         ("prometheus",),
-        _exporters,
+        _exporters("prometheus", "otlp", "console"),
         "Where metrics go: `prometheus` (the `/metrics` endpoint), `otlp` (pushed to an OpenTelemetry "
         "collector or backend), `console` (stdout), several comma-separated, or `none`.",
+    ),
+    ConfigParam(
+        "traces_exporter",
+        "OTEL_TRACES_EXPORTER",
+        (),
+        _exporters("otlp", "console"),
+        "Where spans go: `otlp`, `console`, both, or `none` (the default here: tracing is opt-in). Spans: "
+        "one per job run, transaction, claim and RPC call; events and histogram exemplars point at them.",
     ),
     ConfigParam(
         "otlp_endpoint",
@@ -197,6 +205,14 @@ PARAMS: tuple[ConfigParam, ...] = (
         _choice("http/protobuf", "grpc"),
         "`http/protobuf` or `grpc` (needs `airdrops-monitoring[grpc]`).",
         also=("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",),
+    ),
+    ConfigParam(
+        "otlp_traces_protocol",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "http/protobuf",
+        _choice("http/protobuf", "grpc"),
+        "The protocol for spans; as an argument it defaults to `otlp_protocol`.",
+        also=("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",),
     ),
     ConfigParam(
         "otlp_headers",
@@ -283,7 +299,7 @@ def resolve(explicit: Mapping[str, Any], environ: Mapping[str, str] | None = Non
 def _explicit(p: ConfigParam, value: Any) -> Any:
     """An argument of configure(): text is parsed as its variable would be (a dict of headers and
     a list of exporters are taken as they are)."""
-    if p.name == "metrics_exporter" and not isinstance(value, str):
+    if p.name.endswith("_exporter") and not isinstance(value, str):
         value = ",".join(value) or "none"
     if not isinstance(value, str) or p.parse is str:
         return value

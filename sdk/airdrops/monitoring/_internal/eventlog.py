@@ -94,6 +94,8 @@ class EventLog:
         self._restart = False  # a forked child starts its own writer on its first event
         self._restart_lock = threading.Lock()
         self.enabled = True
+        #: (trace_id, span_id) of the current span, set by configure() while tracing is on.
+        self.trace_ids: Callable[[], tuple[str, str] | None] | None = None
 
     @property
     def path(self) -> Path | None:
@@ -168,6 +170,9 @@ class EventLog:
         for key, value in fields.items():
             if value is not None:
                 record[key] = _jsonable(value, kinds.get(key))
+        ids = self.trace_ids() if self.trace_ids is not None else None
+        if ids is not None and "trace_id" not in record:  # written inside a span: point at it
+            record["trace_id"], record["span_id"] = ids
         # Before start() the bot_id is not known yet: the writer fills it in.
         problems = event_schema.validate(record if self._bot_id else {**record, "bot_id": "pending"})
         if problems:

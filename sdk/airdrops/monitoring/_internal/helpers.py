@@ -7,86 +7,28 @@ re-raised; the body can also call `op.fail(reason)`.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import logging
+import re
 import time
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from airdrops.monitoring import vocabulary
+from airdrops.monitoring._internal.operation import Operation
 from airdrops.monitoring._internal.registry import DEFAULT, Registry
 
 _log = logging.getLogger("airdrops.monitoring")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Operation:
-    """One timed operation. Subclasses say what to record in `_finish`."""
-
-    def __init__(self, registry: Registry, ts: datetime | None = None, **attributes: Any) -> None:
-        self._reg = registry
-        self.ts = ts  # event time; None means now (history mode passes its virtual time)
-        self.attributes = attributes
-        self.outcome = "success"
-        self.error_type: str | None = None
-        self._start = 0.0
-        self.duration = 0.0
-
-    def fail(self, reason: str) -> None:
-        """Mark the operation failed without raising."""
-        self.outcome = "failure"
-        self.error_type = reason
-
-    def __enter__(self) -> Any:
-        self._start = time.perf_counter()
-        return self
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.duration = time.perf_counter() - self._start
-        if exc_type is not None:
-            self.outcome = "failure"
-            self.error_type = exc_type.__name__
-        try:
-            self._finish()
-        except Exception:  # telemetry must never break the bot
-            _log.debug("airdrops: recording %s failed", type(self).__name__, exc_info=True)
-
-    async def __aenter__(self) -> Any:
-        return self.__enter__()
-
-    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.__exit__(exc_type, exc, tb)
-
-    def _finish(self) -> None:
-        raise NotImplementedError
-
-    def _fresh(self) -> Operation:
-        return type(self)(self._reg, self.ts, **self.attributes)
-
-    def __call__(self, fn: F) -> F:
-        """Use as a decorator: each call of `fn` is one operation."""
-        if inspect.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def awrapper(*args: Any, **kwargs: Any) -> Any:
-                async with self._fresh():
-                    return await fn(*args, **kwargs)
-
-            return awrapper  # type: ignore[return-value]
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self._fresh():
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+#: A transaction hash written without its 0x prefix.
+_BARE_HASH = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class JobRun(Operation):
     """A scheduler job execution: `airdrops.scheduler.job.runs`, `.duration`, `.last_success`."""
+
+    @property
+    def span_name(self) -> str:
+        return f"job {self.attributes['job']}"
 
     def _finish(self) -> None:
         job = self.attributes["job"]
@@ -99,6 +41,10 @@ class JobRun(Operation):
 
 class RpcCall(Operation):
     """A JSON-RPC request: `airdrops.rpc.request.duration` and `.errors`."""
+
+    @property
+    def span_name(self) -> str:
+        return str(self.attributes["method"])  # OpenTelemetry's RPC client spans are named by method
 
     def _finish(self) -> None:
         a = self.attributes
@@ -171,6 +117,10 @@ class Transaction(Operation):
         super().__init__(registry, ts, **attributes)
         self.result: dict[str, Any] = {}
 
+    @property
+    def span_name(self) -> str:
+        return f"transaction {self.attributes['protocol']} {self.attributes['action']}"
+
     def set_result(
         self,
         *,
@@ -192,8 +142,12 @@ class Transaction(Operation):
         """What the chain said. `native_usd` (price of the native token) gives the fee in USD.
 
         `protocol_fee*` is what the protocol took besides gas (a pool's swap fee, a bridge's fee),
-        `amount_in`/`token_in` what the wallet gave (a swap's input).
+        `amount_in`/`token_in` what the wallet gave (a swap's input), `amount`/`token` what it got,
+        `fee_native` the fee when gas used and price are not known, `error` why it failed. A hash
+        without `0x` (`receipt.transactionHash.hex()` under hexbytes 1.x) gets it.
         """
+        if isinstance(tx_hash, str) and _BARE_HASH.fullmatch(tx_hash):  # hexbytes>=1: .hex() has no 0x
+            tx_hash = "0x" + tx_hash
         if fee_native is None and isinstance(gas_used, int) and isinstance(gas_price_wei, int):
             fee_native = Decimal(gas_used * gas_price_wei) / Decimal(10**18)
         fee_usd = _product(fee_native, native_usd)
@@ -241,11 +195,16 @@ class Transaction(Operation):
 
 
 class Claim(Transaction):
-    """An airdrop claim; `set_result(...)` also takes the amount and its USD value.
+    """An airdrop claim; `set_claim(...)` gives its result: success, the `reason` it failed
+    (`vocabulary.CLAIM_REASONS`), the amount, token and USD value, and any keyword of `set_result`.
 
     Records `airdrops.claim.attempts`, `airdrops.claim.value` and the transaction metrics,
     and writes a `claim` event.
     """
+
+    @property
+    def span_name(self) -> str:
+        return f"claim {self.attributes['airdrop']}"
 
     def set_claim(
         self,

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from opentelemetry.sdk.metrics import Exemplar
 from opentelemetry.sdk.metrics.export import (
     AggregationTemporality,
     Gauge,
@@ -263,7 +264,11 @@ class HistogramInstrument(Instrument):
         for s in self.series():
             with s.lock:
                 counts, count, total, lo, hi = list(s.counts), s.count, s.sum, s.min, s.max
-            points.append(HistogramDataPoint(s.attributes, s.start_ns, now_ns, count, total, counts, s.bounds, lo, hi))
+                kept = [e for e in s.exemplars if e is not None] if s.exemplars is not None else []
+            exemplars = [Exemplar({}, value, t, span_id, trace_id) for value, t, trace_id, span_id in kept]
+            points.append(
+                HistogramDataPoint(s.attributes, s.start_ns, now_ns, count, total, counts, s.bounds, lo, hi, exemplars)
+            )
         if not points:
             return None
         data = Histogram(points, AggregationTemporality.CUMULATIVE)

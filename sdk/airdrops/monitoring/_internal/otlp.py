@@ -9,6 +9,7 @@ specification's default) or `grpc` (the `airdrops-monitoring[grpc]` extra).
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -26,15 +27,27 @@ class ExporterUnavailable(RuntimeError):
 def metric_exporter(settings: dict[str, Any]) -> tuple[MetricExporter, dict[type, AggregationTemporality]]:
     """The OTLP metric exporter the settings ask for, and the temporality it was given."""
     temporality = TEMPORALITY_PREFERENCES[settings["otlp_temporality"]]
-    options: dict[str, Any] = {"preferred_temporality": dict(temporality)}
+    exporter = _build("metric", "metrics", settings["otlp_protocol"], settings, preferred_temporality=dict(temporality))
+    return exporter, temporality
+
+
+def span_exporter(settings: dict[str, Any]) -> Any:
+    """The OTLP span exporter the settings ask for."""
+    return _build("trace", "traces", settings["otlp_traces_protocol"], settings)
+
+
+def _build(module: str, path: str, protocol: str, settings: dict[str, Any], **options: Any) -> Any:
+    """OpenTelemetry's OTLP exporter of one signal (`module` names its exporter module, `path` its
+    URL path) with the arguments configure() was given; the rest it reads from the environment."""
     if settings["otlp_headers"] is not None:
         options["headers"] = settings["otlp_headers"]
     if settings["otlp_timeout"] is not None:
         options["timeout"] = settings["otlp_timeout"]
-    endpoint = settings["otlp_endpoint"]
-    if settings["otlp_protocol"] == "grpc":
+    endpoint, compression = settings["otlp_endpoint"], settings["otlp_compression"]
+    if protocol == "grpc":
         try:
-            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as Grpc
+            exporters = importlib.import_module(f"opentelemetry.exporter.otlp.proto.grpc.{module}_exporter")
+            from grpc import Compression
         except ImportError as exc:
             raise ExporterUnavailable(
                 f"OTLP over gRPC needs the gRPC exporter ({exc.name} is missing): "
@@ -42,20 +55,19 @@ def metric_exporter(settings: dict[str, Any]) -> tuple[MetricExporter, dict[type
             ) from None
         if endpoint is not None:
             options["endpoint"] = endpoint
-        if settings["otlp_compression"] is not None:
-            from grpc import Compression
-
+        if compression is not None:
             names = {"gzip": Compression.Gzip, "deflate": Compression.Deflate, "none": Compression.NoCompression}
-            options["compression"] = names[settings["otlp_compression"]]
-        return Grpc(**options), temporality
-    from opentelemetry.exporter.otlp.proto.http import Compression as HttpCompression
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as Http
+            options["compression"] = names[compression]
+    else:
+        from opentelemetry.exporter.otlp.proto.http import Compression as HttpCompression
 
-    if endpoint is not None:  # a base URL, as OTEL_EXPORTER_OTLP_ENDPOINT: the signal's path follows
-        options["endpoint"] = endpoint.rstrip("/") + "/v1/metrics"
-    if settings["otlp_compression"] is not None:
-        options["compression"] = HttpCompression(settings["otlp_compression"])
-    return Http(**options), temporality
+        exporters = importlib.import_module(f"opentelemetry.exporter.otlp.proto.http.{module}_exporter")
+        if endpoint is not None:  # a base URL, as OTEL_EXPORTER_OTLP_ENDPOINT: the signal's path follows
+            options["endpoint"] = f"{endpoint.rstrip('/')}/v1/{path}"
+        if compression is not None:
+            options["compression"] = HttpCompression(compression)
+    exporter_class = exporters.OTLPMetricExporter if module == "metric" else exporters.OTLPSpanExporter
+    return exporter_class(**options)
 
 
 def destination(settings: dict[str, Any]) -> str:

@@ -10,7 +10,9 @@ see the same metrics; a reader that prefers delta temporality gets deltas (`Delt
 
 from __future__ import annotations
 
+import bisect
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -34,6 +36,8 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from prometheus_client import CollectorRegistry
+from prometheus_client.samples import Exemplar as PromExemplar
+from prometheus_client.utils import floatToGoString
 
 from airdrops.monitoring._internal.version import SCOPE
 
@@ -122,6 +126,7 @@ class DeltaConverter:
             point.explicit_bounds,
             None,  # type: ignore[arg-type]
             None,  # type: ignore[arg-type]
+            [e for e in point.exemplars if e.time_unix_nano > previous[0]],
         )
 
 
@@ -194,11 +199,15 @@ class CatalogueMixin:
         if not self._received.done:
             self._receive_metrics(None, timeout_millis)
 
+    def _seen(self, metrics: list[Metric]) -> None:
+        """What the catalogue produced for this collection, before the reader's export step."""
+
     def _receive_metrics(self, metrics_data: MetricsData | None, timeout_millis: float = 10_000, **kwargs: Any) -> None:
         self._received.done = True
         metrics = self._producer()
         if self._delta_names:
             metrics = self._delta.convert(metrics, self._delta_names)
+        self._seen(metrics)
         ours = ScopeMetrics(self._scope, metrics, "")
         theirs = list(metrics_data.resource_metrics) if metrics_data is not None else []
         for i, resource_metrics in enumerate(theirs):
@@ -212,7 +221,10 @@ class CatalogueMixin:
 
 
 class CatalogueReader(CatalogueMixin, PrometheusMetricReader):  # type: ignore[misc]  # collect() is final
-    """OTel's Prometheus reader (`/metrics`), with the catalogue."""
+    """OTel's Prometheus reader (`/metrics`), with the catalogue. Given `prometheus_names` (catalogue
+    name -> Prometheus base name), histogram buckets carry their exemplars (trace and span ids), which
+    the OpenMetrics format shows; OTel's Prometheus exporter drops exemplars, so they are added to
+    the samples it renders."""
 
     def __init__(
         self,
@@ -221,6 +233,7 @@ class CatalogueReader(CatalogueMixin, PrometheusMetricReader):  # type: ignore[m
         prom_registry: CollectorRegistry,
         scope: InstrumentationScope = SCOPE,
         cardinality_limits: dict[type, int] | None = None,
+        prometheus_names: dict[str, str] | None = None,
     ) -> None:
         super().__init__(
             scope_info_enabled=False,
@@ -229,6 +242,47 @@ class CatalogueReader(CatalogueMixin, PrometheusMetricReader):  # type: ignore[m
             cardinality_limits=cardinality_limits,
         )
         self._attach(_as_producer(producer), resource, scope)
+        self._names = prometheus_names or {}
+        self._exemplars: dict[tuple[str, frozenset[tuple[str, str]], str], PromExemplar] = {}
+        if self._names:
+            render = self._collector.collect  # the exporter's collector, registered by the base class
+            self._collector.collect = lambda: self._with_exemplars(render())  # type: ignore[method-assign]
+
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        # A pull reader has nothing to flush. The base class collects, and OTel's Prometheus exporter
+        # queues that collection until the next scrape, which then shows every series twice.
+        return True
+
+    def _seen(self, metrics: list[Metric]) -> None:
+        found = {}
+        for metric in metrics:
+            name = self._names.get(metric.name)
+            if name is None or not isinstance(metric.data, HistogramData):
+                continue
+            for point in metric.data.data_points:
+                labels = frozenset((k, str(v)) for k, v in (point.attributes or {}).items())
+                bounds = list(point.explicit_bounds)
+                for e in point.exemplars:
+                    i = bisect.bisect_left(bounds, e.value)
+                    le = floatToGoString(bounds[i] if i < len(bounds) else math.inf)  # type: ignore[no-untyped-call]
+                    ids = {"trace_id": format(e.trace_id or 0, "032x"), "span_id": format(e.span_id or 0, "016x")}
+                    found[(f"{name}_bucket", labels, le)] = PromExemplar(ids, e.value, e.time_unix_nano / 1e9)
+        self._exemplars = found
+
+    def _with_exemplars(self, families: Iterable[Any]) -> Iterable[Any]:
+        for family in families:
+            exemplars = self._exemplars  # read after `families` started: its collection set them
+            if exemplars and family.type == "histogram":
+                family.samples = [self._exemplar(s, exemplars) for s in family.samples]
+            yield family
+
+    @staticmethod
+    def _exemplar(sample: Any, exemplars: dict[Any, PromExemplar]) -> Any:
+        if not sample.name.endswith("_bucket"):
+            return sample
+        labels = frozenset((k, v) for k, v in sample.labels.items() if k not in ("le", "bot_id"))
+        found = exemplars.get((sample.name, labels, sample.labels.get("le")))
+        return sample._replace(exemplar=found) if found is not None else sample
 
 
 class CatalogueExportingReader(CatalogueMixin, PeriodicExportingMetricReader):  # type: ignore[misc]

@@ -13,6 +13,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from airdrops.monitoring._internal.tracing import TRACING
+
 _INF = math.inf
 
 
@@ -98,7 +100,10 @@ class BoundGauge(_Series):
 
 
 class BoundHistogram(_Series):
-    __slots__ = ("bounds", "count", "counts", "max", "min", "sum")
+    """Buckets, count, sum, min, max; with tracing on, each bucket keeps its latest observation made
+    inside a span as an exemplar: (value, time ns, trace_id, span_id)."""
+
+    __slots__ = ("bounds", "count", "counts", "exemplars", "max", "min", "sum")
 
     def __init__(self, attributes: Mapping[str, str], bounds: tuple[float, ...]) -> None:
         super().__init__(attributes)
@@ -108,6 +113,7 @@ class BoundHistogram(_Series):
         self.sum: float = 0
         self.min = math.inf
         self.max = -math.inf
+        self.exemplars: list[tuple[float, int, int, int] | None] | None = None
 
     def record(self, value: float) -> None:
         number = self.finite(value)
@@ -116,7 +122,12 @@ class BoundHistogram(_Series):
         value = number
         # bisect_left: a value equal to a bound belongs to that bucket (Prometheus `le`, OTel's rule).
         i = bisect.bisect_left(self.bounds, value)
+        span = TRACING.current_span() if TRACING.tracer is not None else None
         with self.lock:
+            if span is not None:
+                if self.exemplars is None:
+                    self.exemplars = [None] * len(self.counts)
+                self.exemplars[i] = (value, time.time_ns(), span.trace_id, span.span_id)
             self.counts[i] += 1
             self.count += 1
             self.sum += value

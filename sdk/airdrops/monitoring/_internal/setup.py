@@ -29,7 +29,7 @@ from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.metrics_core import Metric as PromMetric
 
-from airdrops.monitoring._internal import config, otlp, webconfig
+from airdrops.monitoring._internal import config, otlp, tracing, webconfig
 from airdrops.monitoring._internal.readers import (
     TEMPORALITY_PREFERENCES,
     CatalogueExportingReader,
@@ -83,6 +83,8 @@ class Handle:
     settings: dict[str, Any]
     registry: Registry
     meter_provider: MeterProvider | None = None
+    #: Spans' provider when OTEL_TRACES_EXPORTER asks for traces, else None.
+    tracer_provider: Any = None
     prometheus_registry: CollectorRegistry | None = None
     metrics_url: str | None = None
     endpoint_error: str | None = None
@@ -97,6 +99,13 @@ class Handle:
     @property
     def bot_id(self) -> str:
         return str(self.settings["bot_id"])
+
+    @property
+    def events_dir(self) -> Path | None:
+        """The directory the event log writes to (None when it is off)."""
+        return (
+            Path(self.settings["events_dir"]) if self.settings["events_dir"] and not self.settings["disabled"] else None
+        )
 
     @property
     def events_path(self) -> Path | None:
@@ -135,6 +144,10 @@ class Handle:
                 RequestsInstrumentor().uninstrument()
             if self.meter_provider is not None:
                 self.meter_provider.shutdown()
+            if self.tracer_provider is not None:
+                tracing.disable()
+                self.registry.events.trace_ids = None
+                self.tracer_provider.shutdown()
             if _HANDLE is self:
                 _HANDLE = None
 
@@ -177,10 +190,14 @@ def configure(service_name: str | None = None, *, registry: Registry | None = No
         handle.meter_provider = MeterProvider(resource=resource, metric_readers=readers)
         if handle.prometheus_registry is not None:
             _serve(handle)
+        handle.tracer_provider = tracing.provider(settings, resource)
         if settings["global_providers"]:
-            _install_global(handle.meter_provider)
+            _install_global(handle.meter_provider, handle.tracer_provider)
+        if handle.tracer_provider is not None:
+            tracing.enable(handle.tracer_provider)
+            reg.events.trace_ids = tracing.TRACING.current_ids
         if settings["instrument_requests"]:
-            handle._requests_instrumented = _instrument_requests(handle.meter_provider)
+            handle._requests_instrumented = _instrument_requests(handle.meter_provider, handle.tracer_provider)
         if settings["events_dir"]:
             reg.events.start(settings["events_dir"], settings["bot_id"], settings["event_file_max_bytes"])
         else:
@@ -204,7 +221,8 @@ def _readers(handle: Handle, resource: Resource) -> list[MetricReader]:
             for collector in (ProcessCollector, PlatformCollector, GCCollector):
                 collector(registry=runtime)
             handle.prometheus_registry.register(_WithLabels(runtime, {"bot_id": settings["bot_id"]}))
-            readers.append(CatalogueReader(reg, resource, handle.prometheus_registry, SCOPE, limits))
+            names = {n: inst.spec.prometheus_name for n, inst in reg.instruments.items()}
+            readers.append(CatalogueReader(reg, resource, handle.prometheus_registry, SCOPE, limits, names))
             continue
         try:
             if name == "otlp":
@@ -316,23 +334,27 @@ def _no_endpoint(handle: Handle, message: str) -> None:
     warnings.warn(message, RuntimeWarning, stacklevel=4)
 
 
-def _install_global(provider: MeterProvider) -> None:
-    """Make `provider` OpenTelemetry's global MeterProvider; meters handed out before (proxies) move to
-    it. OpenTelemetry allows this once per process: if another is installed, say where metrics go."""
-    from opentelemetry import metrics as otel_metrics
+def _install_global(provider: MeterProvider, tracer_provider: Any) -> None:
+    """Make the providers OpenTelemetry's global ones; meters and tracers handed out before (proxies)
+    move to them. OpenTelemetry allows this once per process: if another is installed, say so."""
+    from opentelemetry import metrics as otel_metrics, trace
 
     otel_metrics.set_meter_provider(provider)
-    if otel_metrics.get_meter_provider() is not provider:
+    taken = [] if otel_metrics.get_meter_provider() is provider else ["MeterProvider"]
+    if tracer_provider is not None:
+        trace.set_tracer_provider(tracer_provider)
+        taken += [] if trace.get_tracer_provider() is tracer_provider else ["TracerProvider"]
+    if taken:
         message = (
-            "airdrops: another OpenTelemetry MeterProvider was already installed globally; instrumentations "
-            "and get_meter() report there, not to this bot's exporters. Create your meters from "
+            f"airdrops: another OpenTelemetry {' and '.join(taken)} was already installed globally; "
+            "instrumentations report there, not to this bot's exporters. Create your meters from "
             "handle.meter(...), or let configure() run before anything sets a provider."
         )
         _log.warning(message)
         warnings.warn(message, RuntimeWarning, stacklevel=5)
 
 
-def _instrument_requests(meter_provider: MeterProvider) -> bool:
+def _instrument_requests(meter_provider: MeterProvider, tracer_provider: Any = None) -> bool:
     # Stable HTTP semantic conventions record durations in seconds (the old ones use milliseconds).
     os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
@@ -340,7 +362,9 @@ def _instrument_requests(meter_provider: MeterProvider) -> bool:
     instrumentor = RequestsInstrumentor()
     if instrumentor.is_instrumented_by_opentelemetry:
         return False
-    instrumentor.instrument(meter_provider=meter_provider, request_hook=_redact_span_url)
+    instrumentor.instrument(
+        meter_provider=meter_provider, tracer_provider=tracer_provider, request_hook=_redact_span_url
+    )
     return True
 
 
