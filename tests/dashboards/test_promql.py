@@ -85,4 +85,4 @@ def test_selectors_filter_on_the_variables_their_metric_carries(uid):
             if spec is None:
                 continue
             for key in ("chain", "protocol"):
-                assert (m.get(key) == "VALUE") == (key in spec.attribute_keys), f"{where}: {sel} and ${key}"
+                assert (m.get(key) == "VALUE") == (key in spec.label_names), f"{where}: {sel} and ${key}"

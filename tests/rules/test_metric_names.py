@@ -57,7 +57,7 @@ def exprs(alert_rules, recording_rules) -> list[tuple[str, str]]:
 
 
 def allowed_labels(spec: catalog.MetricSpec) -> set[str]:
-    keys = set(spec.attribute_keys)
+    keys = set(spec.label_names)
     if "job" in keys:  # the scheduler's `job` attribute, renamed by Prometheus
         keys.add(DEFAULT.scheduler_job_label)
     return keys | COMMON_LABELS | ({"le"} if spec.kind == "histogram" else set())

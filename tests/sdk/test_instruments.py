@@ -122,4 +122,13 @@ def test_attributes_that_are_not_a_mapping_are_counted_not_raised(capmetrics, at
 
 def test_no_catalogue_attribute_shadows_a_recording_argument():
     reserved = {"amount", "value", "attributes", "self"}
-    assert not [(m.name, k) for m in catalog.METRICS for k in m.attribute_keys if k in reserved]
+    assert not [(m.name, k) for m in catalog.METRICS for k in m.label_names if k in reserved]
+
+
+def test_error_type_is_opentelemetrys_key_and_prometheus_label(capmetrics):
+    metrics.rpc_request_errors.add(1, provider="a", method="eth_call", error_type="Timeout")
+    metrics.rpc_request_errors.add(1, {"provider": "a", "method": "eth_call", "error.type": "Timeout"})
+    (row,) = capmetrics.series("airdrops.rpc.request.errors")
+    assert row["attributes"] == {"provider": "a", "method": "eth_call", "error.type": "Timeout"} and row["value"] == 2
+    assert capmetrics.value("airdrops.rpc.request.errors", error_type="Timeout") == 2
+    assert catalog.get("airdrops.rpc.request.errors").label_names == ("provider", "method", "error_type")

@@ -56,15 +56,22 @@ def test_an_alert_leads_to_the_call_and_the_call_to_the_claim_event(collector, s
         metric_export_interval=HOUR_MS,
     )
     _claim_with_a_slow_call()
+    with pytest.raises(TimeoutError), monitoring.track_job("farm"):
+        raise TimeoutError
     handle.flush()
     handle.tracer_provider.force_flush()
-    spans = wait_for(lambda: (lambda found: found if {"claim uni-s2", "eth_call"} <= found.keys() else None)(
-        _spans(collector)))  # fmt: skip
+    names = {"claim uni-s2", "eth_call", "job farm"}
+    spans = wait_for(lambda: (lambda found: found if names <= found.keys() else None)(_spans(collector)))
+    failed = spans["job farm"]
+    assert failed.status.code == 2  # STATUS_CODE_ERROR
+    assert {kv.key: kv.value.string_value for kv in failed.attributes}["error.type"] == "TimeoutError"
     claim, call = spans["claim uni-s2"], spans["eth_call"]
     assert call.trace_id == claim.trace_id and call.parent_span_id == claim.span_id
     attributes = {kv.key: kv.value.string_value for kv in claim.attributes}
     assert attributes["airdrop"] == "uni-s2" and attributes["outcome"] == "success"
     assert "wallet" not in attributes  # as in the metrics, wallets are opt-in
+    rpc = {kv.key: kv.value.string_value for kv in call.attributes}
+    assert (rpc["rpc.system.name"], rpc["rpc.method"]) == ("jsonrpc", "eth_call")  # OpenTelemetry's RPC names
 
     (event,) = [e for e in _events(tmp_path / "events") if e["type"] == "claim"]
     assert (event["trace_id"], event["span_id"]) == (claim.trace_id.hex(), claim.span_id.hex())

@@ -53,7 +53,7 @@ def sel(metric: str, suffix: str = "", *, where: str = "", **match: str) -> str:
     if suffix and (spec.kind != "histogram" or suffix not in ("_bucket", "_count", "_sum")):
         raise ValueError(f"{metric} is a {spec.kind}: no {suffix} series")
     matchers = ['bot_id=~"$bot_id"']
-    matchers += [f'{key}=~"${key}"' for key in FILTER_ATTRIBUTES if key in spec.attribute_keys]
+    matchers += [f'{key}=~"${key}"' for key in FILTER_ATTRIBUTES if key in spec.label_names]
     matchers += [f'{key}="{value}"' for key, value in match.items()]
     matchers += [where] if where else []
     return f"{spec.prometheus_name}{suffix}{{{', '.join(matchers)}}}"

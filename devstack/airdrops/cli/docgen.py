@@ -82,7 +82,19 @@ def metrics_md() -> str:
             attrs = ", ".join(_attr_md(a) for a in m.attributes) or "-"
             lines.append(f"| `{m.name}` | `{m.prometheus_name}` | {m.kind} | `{m.unit}` | {attrs} | {m.description} |")
         lines.append("")
-    lines += ["## Histogram buckets (seconds)", ""]
+    lines += [
+        "## OpenTelemetry semantic conventions",
+        "",
+        "Where OpenTelemetry standardises a measurement, the metric says which convention it matches;"
+        " the rest measure airdrop farming itself (domain-specific). Error attributes are `error.type`"
+        " everywhere (Prometheus label `error_type`); spans use the standard names. The `requests`"
+        " instrumentation adds the standard `http.client.request.duration`.",
+        "",
+        "| Metric | Convention |",
+        "|---|---|",
+    ]
+    lines += [f"| `{m.name}` | {m.convention or 'domain-specific'} |" for m in catalog.METRICS]
+    lines += ["", "## Histogram buckets (seconds)", ""]
     lines += [
         f"- RPC calls: {', '.join(map(str, catalog.RPC_BUCKETS))}",
         f"- Jobs and transactions: {', '.join(map(str, catalog.JOB_BUCKETS))}",
@@ -92,7 +104,7 @@ def metrics_md() -> str:
 
 
 def _attr_md(a: Attribute) -> str:
-    text = f"`{a.key}`"
+    text = f"`{a.key}`" + (f" (label `{a.label}`)" if a.label != a.key else "")
     if a.values:
         text += " (" + "/".join(a.values) + ")"
     if a.opt_in:

@@ -31,7 +31,9 @@ _CHAIN = Attribute("chain", "Chain name as configured in the bot, e.g. `ethereum
 _PROTOCOL = Attribute("protocol", "Protocol the operation targets, e.g. `uniswap`, `aave`, `stargate`.")
 _ACTION = Attribute("action", "Protocol action.", vocabulary.ACTIONS)
 _OUTCOME = Attribute("outcome", "Whether the operation succeeded.", vocabulary.OUTCOMES)
-_ERROR_TYPE = Attribute("error_type", "Exception class name or short machine reason of a failure.")
+_ERROR_TYPE = Attribute(
+    "error.type", "Exception class name or short machine reason of a failure (OpenTelemetry's `error.type`)."
+)
 _JOB = Attribute("job_name", "Scheduler job name (not `job`: Prometheus reserves that label for the scrape job).")
 _AIRDROP = Attribute("airdrop", "Airdrop campaign identifier.")
 _WALLET = Attribute("wallet", "Wallet address. Unbounded: exported only with `wallet_labels=True`.", opt_in=True)
@@ -226,6 +228,9 @@ METRICS: tuple[MetricSpec, ...] = (
             _OUTCOME,
         ),
         RPC_BUCKETS,
+        convention="`rpc.client.call.duration` (seconds) with `rpc.system.name=jsonrpc`: `method` is `rpc.method`,"
+        " `provider` stands for `server.address` (a label, never the URL, which may hold a key); the RPC span"
+        " carries the standard attributes",
     ),
     MetricSpec(
         "airdrops.rpc.request.errors",
@@ -234,6 +239,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "Failed JSON-RPC requests, by provider, method and error type.",
         _PROTO,
         (Attribute("provider", "RPC provider name."), Attribute("method", "JSON-RPC method."), _ERROR_TYPE),
+        convention="the failed calls of `rpc.client.call.duration` (those with `error.type`), counted apart",
     ),
     MetricSpec(
         "airdrops.claim.attempts",

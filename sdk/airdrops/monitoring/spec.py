@@ -19,6 +19,12 @@ class Attribute:
     #: Sensitive or unbounded (wallet addresses): exported only when the user opts in.
     opt_in: bool = False
 
+    @property
+    def label(self) -> str:
+        """The Prometheus label, which is also the keyword a recording call takes (`error.type`:
+        `error_type`)."""
+        return re.sub(r"[^a-zA-Z0-9_]", "_", self.key)
+
 
 @dataclass(frozen=True)
 class MetricSpec:
@@ -29,10 +35,18 @@ class MetricSpec:
     owner: str
     attributes: tuple[Attribute, ...] = ()
     buckets: tuple[float, ...] | None = None
+    #: The OpenTelemetry semantic convention this metric corresponds to, and how; None: domain-specific.
+    convention: str | None = None
 
     @property
     def attribute_keys(self) -> tuple[str, ...]:
+        """The attributes' OpenTelemetry keys (as OTLP carries them)."""
         return tuple(a.key for a in self.attributes)
+
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        """The attributes' Prometheus labels, also the keywords recording calls take."""
+        return tuple(a.label for a in self.attributes)
 
     @property
     def prometheus_name(self) -> str:

@@ -44,8 +44,13 @@ class CapturedMetrics:
     def _matching(self, name: str, attributes: dict[str, Any]) -> list[dict[str, Any]]:
         if name not in self._registry.instruments:
             raise KeyError(f"{name!r} is not in the metric catalogue")
-        want = {k: str(v) for k, v in attributes.items()}
-        return [r for r in self.collect() if r["name"] == name and want.items() <= r["attributes"].items()]
+        want = {k: str(v) for k, v in attributes.items()}  # keywords: `error_type` finds `error.type`
+        return [
+            r
+            for r in self.collect()
+            if r["name"] == name
+            and want.items() <= {k.replace(".", "_"): v for k, v in r["attributes"].items()}.items()
+        ]
 
     def value(self, name: str, **attributes: Any) -> float:
         """Sum of the series of `name` whose attributes include `attributes` (0 if none)."""

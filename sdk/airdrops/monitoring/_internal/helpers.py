@@ -46,6 +46,11 @@ class RpcCall(Operation):
     def span_name(self) -> str:
         return str(self.attributes["method"])  # OpenTelemetry's RPC client spans are named by method
 
+    @property
+    def span_attributes(self) -> dict[str, Any]:
+        a = self.attributes
+        return {"rpc.system.name": "jsonrpc", "rpc.method": a["method"], "airdrops.rpc.provider": a["provider"]}
+
     def _finish(self) -> None:
         a = self.attributes
         self._reg["airdrops.rpc.request.duration"].record(

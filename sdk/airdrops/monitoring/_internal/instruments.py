@@ -76,7 +76,7 @@ class Instrument:
     def __init__(self, spec: MetricSpec, policy: Policy) -> None:
         self.spec = spec
         self._policy = policy
-        self._keys = spec.attribute_keys
+        self._keys = spec.label_names  # the keywords a call passes (`error_type` for `error.type`)
         self._allowed = frozenset(self._keys)
         self._series: dict[tuple[Any, ...], Any] = {}  # raw attribute values -> series (aliases)
         self._unique: dict[tuple[Any, ...], Any] = {}  # cleaned attribute values -> series
@@ -96,8 +96,8 @@ class Instrument:
     def _merge(self, attributes: Any, kw: dict[str, Any]) -> dict[str, Any]:
         """OpenTelemetry's call style (`add(1, {"chain": "base"})`) beside the keyword one; what is
         not a mapping is dropped and counted as rejected attributes."""
-        if isinstance(attributes, Mapping):
-            return {**attributes, **kw}
+        if isinstance(attributes, Mapping):  # OpenTelemetry keys (`error.type`) as their keywords
+            return {(k.replace(".", "_") if isinstance(k, str) else k): v for k, v in attributes.items()} | kw
         if self._policy.on_rejected is not None:
             self._policy.on_rejected(self.spec.name)
         return kw
@@ -152,7 +152,7 @@ class Instrument:
         clean: dict[str, str] = {}
         rejected = not attributes.keys() <= self._allowed
         for attr in self.spec.attributes:
-            value = attributes.get(attr.key)
+            value = attributes.get(attr.label)
             if value is None or (attr.opt_in and not self._policy.wallet_labels):
                 continue
             if isinstance(value, _CONTAINERS):

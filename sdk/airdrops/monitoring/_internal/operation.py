@@ -45,11 +45,15 @@ class Operation:
         """The span's name when tracing is on: the kind of operation and what names it."""
         return type(self).__name__.lower()
 
+    @property
+    def span_attributes(self) -> dict[str, Any]:
+        """The span's attributes: the operation's, wallets only when the user opted in (as in metrics)."""
+        if "wallet" in self.attributes and not self._reg.policy.wallet_labels:
+            return {k: v for k, v in self.attributes.items() if k != "wallet"}
+        return self.attributes
+
     def __enter__(self) -> Any:
-        attributes = self.attributes
-        if "wallet" in attributes and not self._reg.policy.wallet_labels:  # as in the metrics: opt-in
-            attributes = {k: v for k, v in attributes.items() if k != "wallet"}
-        self._span = TRACING.start(self.span_name, attributes)
+        self._span = TRACING.start(self.span_name, self.span_attributes) if TRACING.tracer is not None else None
         self._start = time.perf_counter()
         return self
 
