@@ -41,7 +41,12 @@ def test_same_seed_same_events(capevents: CapturedEvents) -> None:
 def event_log(tmp_path: Path):
     assert monitoring.current() is None, "another test left the SDK configured"
     handle = monitoring.configure(
-        "history-test", bot_id="hist", port=0, events_dir=str(tmp_path), instrument_requests=False
+        "history-test",
+        bot_id="hist",
+        port=0,
+        events_dir=str(tmp_path),
+        instrument_requests=False,
+        global_providers=False,  # OpenTelemetry's globals are set once per process: leave them to the sdk fixture
     )
     yield handle
     handle.shutdown()

@@ -53,3 +53,12 @@ def test_a_disabled_sdk_hands_out_a_meter_that_does_nothing(sdk, monkeypatch):
     handle = sdk()
     handle.meter("my.bot").create_counter("x").add(1)  # no error, no endpoint
     assert handle.metrics_url is None
+
+
+def test_configuring_anew_says_the_first_providers_stay_global(sdk):
+    first = sdk()
+    first.shutdown()
+    with pytest.warns(RuntimeWarning, match="stay those of the first configure"):
+        second = sdk()
+    second.meter("mine").create_counter("again.count").add(1)  # the handle's meter still works
+    assert 'again_count_total{bot_id="test-bot-1"} 1.0' in scrape(second)

@@ -334,6 +334,10 @@ def _no_endpoint(handle: Handle, message: str) -> None:
     warnings.warn(message, RuntimeWarning, stacklevel=4)
 
 
+#: The MeterProviders configure() made global (one per process, unless tests reset OpenTelemetry).
+_GLOBAL_OURS: list[MeterProvider] = []
+
+
 def _install_global(provider: MeterProvider, tracer_provider: Any) -> None:
     """Make the providers OpenTelemetry's global ones; meters and tracers handed out before (proxies)
     move to them. OpenTelemetry allows this once per process: if another is installed, say so."""
@@ -341,14 +345,25 @@ def _install_global(provider: MeterProvider, tracer_provider: Any) -> None:
 
     otel_metrics.set_meter_provider(provider)
     taken = [] if otel_metrics.get_meter_provider() is provider else ["MeterProvider"]
+    if not taken:
+        _GLOBAL_OURS.append(provider)
     if tracer_provider is not None:
         trace.set_tracer_provider(tracer_provider)
         taken += [] if trace.get_tracer_provider() is tracer_provider else ["TracerProvider"]
     if taken:
+        ours = otel_metrics.get_meter_provider() in _GLOBAL_OURS  # an earlier configure() of this process
         message = (
-            f"airdrops: another OpenTelemetry {' and '.join(taken)} was already installed globally; "
-            "instrumentations report there, not to this bot's exporters. Create your meters from "
-            "handle.meter(...), or let configure() run before anything sets a provider."
+            (
+                "airdrops: the global OpenTelemetry providers stay those of the first configure() in this "
+                "process (OpenTelemetry sets them once); instrumentations report there. Create your meters "
+                "from handle.meter(...)."
+            )
+            if ours
+            else (
+                f"airdrops: another OpenTelemetry {' and '.join(taken)} was already installed globally; "
+                "instrumentations report there, not to this bot's exporters. Create your meters from "
+                "handle.meter(...), or let configure() run before anything sets a provider."
+            )
         )
         _log.warning(message)
         warnings.warn(message, RuntimeWarning, stacklevel=5)
