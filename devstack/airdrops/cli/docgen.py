@@ -55,7 +55,12 @@ def sdk_config_md() -> str:
         "# SDK settings\n\nGenerated from `airdrops.monitoring._internal.config.PARAMS`; do not edit.\n"
         "An argument to `configure()` wins over its environment variable, which wins over the default.\n\n"
         + config.markdown_table()
-        + "\n"
+        + "\n\n## Set in the process environment\n\n"
+        "One variable is set for you, and only when you left it unset: with `instrument_requests` on,"
+        " `configure()` sets `OTEL_SEMCONV_STABILITY_OPT_IN=http` (and logs it), because OpenTelemetry's"
+        " `requests` instrumentation reads only that variable, so HTTP client durations use the stable"
+        " names and seconds (`http.client.request.duration`). Set it yourself (e.g. `http/dup`, or"
+        " `default`) to choose otherwise; child processes inherit it.\n"
     )
 
 

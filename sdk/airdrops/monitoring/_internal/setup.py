@@ -370,8 +370,11 @@ def _install_global(provider: MeterProvider, tracer_provider: Any) -> None:
 
 
 def _instrument_requests(meter_provider: MeterProvider, tracer_provider: Any = None) -> bool:
-    # Stable HTTP semantic conventions record durations in seconds (the old ones use milliseconds).
-    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+    # Stable HTTP semantic conventions record durations in seconds (the old ones use milliseconds); the
+    # instrumentation reads only this variable. Documented in docs/sdk-config.md.
+    if "OTEL_SEMCONV_STABILITY_OPT_IN" not in os.environ:
+        os.environ["OTEL_SEMCONV_STABILITY_OPT_IN"] = "http"
+        _log.info("airdrops: set OTEL_SEMCONV_STABILITY_OPT_IN=http (stable HTTP semantic conventions)")
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
 
     instrumentor = RequestsInstrumentor()
