@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import time
+
 import pytest
 from opentelemetry.sdk.metrics.export import (
     AggregationTemporality,
@@ -26,18 +30,27 @@ def test_metrics_exporter_reads_the_standard_variable():
     assert config.resolve({"metrics_exporter": []})["metrics_exporter"] == ()
 
 
-@pytest.mark.parametrize("value", ["jaeger", "otlp,zipkin", "none,otlp", ","])
-def test_an_unknown_exporter_is_refused_naming_the_variable(value):
-    with pytest.raises(monitoring.ConfigError, match="OTEL_METRICS_EXPORTER"):
-        config.resolve({}, {"OTEL_METRICS_EXPORTER": value})
+@pytest.mark.parametrize("value", ["jaeger", "otlp,zipkin", "none,otlp", ",", "otlp_proto_http"])
+def test_an_unknown_exporter_variable_is_warned_about_and_ignored(value, caplog):
+    # OpenTelemetry's rule for its choice variables (other tools in the process may share them).
+    assert config.resolve({}, {"OTEL_METRICS_EXPORTER": value})["metrics_exporter"] == ("prometheus",)
+    assert config.resolve({}, {"OTEL_TRACES_EXPORTER": value})["traces_exporter"] == ()
+    assert "OTEL_METRICS_EXPORTER" in caplog.text and "ignored" in caplog.text
 
 
-def test_the_metrics_specific_protocol_wins_and_json_is_refused():
+def test_an_unknown_exporter_argument_is_refused():
+    with pytest.raises(monitoring.ConfigError, match="metrics_exporter"):
+        config.resolve({"metrics_exporter": "jaeger"})
+    with pytest.raises(monitoring.ConfigError, match="metric_export_interval"):
+        config.resolve({"metric_export_interval": 0})  # numbers get the variable's checks too
+
+
+def test_the_metrics_specific_protocol_wins_and_json_falls_back(caplog):
     env = {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "grpc"}
     assert config.resolve({}, env)["otlp_protocol"] == "grpc"
     assert config.resolve({"otlp_protocol": "http/protobuf"}, env)["otlp_protocol"] == "http/protobuf"
-    with pytest.raises(monitoring.ConfigError, match=r"OTEL_EXPORTER_OTLP_PROTOCOL.*http/protobuf, grpc"):
-        config.resolve({}, {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"})
+    assert config.resolve({}, {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"})["otlp_protocol"] == "http/protobuf"
+    assert "OTEL_EXPORTER_OTLP_PROTOCOL='http/json' ignored" in caplog.text
 
 
 def test_variables_the_exporter_reads_itself_are_left_to_it():
@@ -60,12 +73,14 @@ def test_temporality_choices_match_the_specification_table():
     assert set(TEMPORALITY_PREFERENCES) == set(config.TEMPORALITY_CHOICES)
     env = {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "LowMemory"}
     assert config.resolve({}, env)["otlp_temporality"] == "lowmemory"
-    with pytest.raises(monitoring.ConfigError, match="TEMPORALITY_PREFERENCE"):
-        config.resolve({}, {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "sometimes"})
+    unknown = {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "sometimes"}
+    assert config.resolve({}, unknown)["otlp_temporality"] == "cumulative"
 
 
 def test_otlp_alone_serves_no_endpoint(sdk):
-    handle = sdk(metrics_exporter="otlp", otlp_endpoint="http://127.0.0.1:9", metric_export_interval=3_600_000)
+    handle = sdk(
+        metrics_exporter="otlp", otlp_endpoint="http://127.0.0.1:9", otlp_timeout=1, metric_export_interval=3_600_000
+    )
     assert handle.metrics_url is None and handle.endpoint_error is None and handle.exporters == ["otlp"]
 
 
@@ -102,3 +117,47 @@ def test_delta_histograms_subtract_buckets_and_drop_min_and_max():
     assert point.min is None and point.max is None
     cumulative = _sum(1, 10)
     assert delta.convert([cumulative], names) == [cumulative]  # not a delta metric: untouched
+
+
+def test_secrets_stay_out_of_the_handle_and_the_second_configure_warning(sdk, caplog):
+    headers = "api-key=s3cret-key"
+    handle = sdk(metrics_exporter="otlp", otlp_endpoint="http://u:s3cret-pw@127.0.0.1:9", otlp_headers=headers,
+                 otlp_timeout=1, metric_export_interval=3_600_000)  # fmt: skip
+    assert monitoring.configure(otlp_headers=headers) is handle  # the same headers: no warning
+    with pytest.warns(RuntimeWarning) as warned:
+        monitoring.configure(otlp_headers="api-key=other-s3cret", otlp_endpoint="http://u:s3cret-pw@10.0.0.1:9")
+    text = " ".join(str(w.message) for w in warned) + caplog.text + repr(handle)
+    assert "otlp_headers=(hidden)" in text and "s3cret" not in text
+
+
+def test_an_exporter_the_environment_breaks_is_reported_not_raised(sdk, monkeypatch):
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd")  # the gRPC exporter raises on it
+    with pytest.warns(RuntimeWarning, match="without otlp export"):
+        handle = sdk(metrics_exporter="otlp,prometheus", otlp_protocol="grpc", otlp_endpoint="http://127.0.0.1:9")
+    assert handle.exporters == [] and "otlp" in handle.export_errors and handle.metrics_url
+
+
+def test_a_failing_shutdown_step_stops_no_other(sdk, monkeypatch):
+    handle = sdk()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("deadline exceeded")
+
+    monkeypatch.setattr(handle.meter_provider, "shutdown", broken)
+    handle.shutdown()  # no exception into the bot
+    assert monitoring.current() is None and handle._server is not None
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", handle._server.server_port), timeout=1).close()
+
+
+def test_a_forked_child_never_exports_through_its_parents_reader(sdk, tmp_path):
+    out = tmp_path / "child.out"
+    sdk(metrics_exporter="console", metric_export_interval=100)
+    pid = os.fork()
+    if pid == 0:  # the child: what the parent's reader would print goes to a file
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT)
+        os.dup2(fd, 1)
+        time.sleep(0.6)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert "resource_metrics" not in out.read_text()

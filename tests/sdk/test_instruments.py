@@ -132,3 +132,7 @@ def test_error_type_is_opentelemetrys_key_and_prometheus_label(capmetrics):
     assert row["attributes"] == {"provider": "a", "method": "eth_call", "error.type": "Timeout"} and row["value"] == 2
     assert capmetrics.value("airdrops.rpc.request.errors", error_type="Timeout") == 2
     assert catalog.get("airdrops.rpc.request.errors").label_names == ("provider", "method", "error_type")
+    metrics.rpc_request_errors.add(1, provider="a", method="eth_call", error_type="ValueError")
+    metrics.rpc_request_errors.add(1, {"provider": "a", "method": "eth_call", "error.type": "HTTPError"})
+    by_type = {r["attributes"]["error.type"]: r["value"] for r in capmetrics.series("airdrops.rpc.request.errors")}
+    assert by_type == {"Timeout": 2, "ValueError": 1, "HTTPError": 1}  # each error type its own series

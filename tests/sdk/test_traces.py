@@ -112,3 +112,14 @@ def test_a_trace_id_the_schema_does_not_know_is_invalid():
     problems = event_schema.validate({**base, "trace_id": "XYZ", "span_id": "1" * 17})
     assert any("trace_id" in p and "does not match" in p for p in problems)
     assert any("span_id" in p and "more than 16" in p for p in problems)
+
+
+def test_a_trace_the_sampler_drops_is_never_pointed_at(sdk, tmp_path, monkeypatch):
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    handle = sdk(traces_exporter="console")
+    _claim_with_a_slow_call()
+    handle.flush()
+    (event,) = [e for e in _events(tmp_path / "events") if e["type"] == "claim"]
+    assert "trace_id" not in event  # an id that leads nowhere would be worse than none
+    page = requests.get(handle.metrics_url, headers={"Accept": "application/openmetrics-text"}, timeout=5).text
+    assert not [ln for ln in page.splitlines() if "_bucket" in ln and "trace_id" in ln]

@@ -6,6 +6,7 @@ The settings table in the SDK guide is generated from `PARAMS`.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from typing import Any
 from airdrops.monitoring.vocabulary import BOT_JOB, PORTS
 
 TEMPORALITY_CHOICES = ("cumulative", "delta", "lowmemory")
+_log = logging.getLogger("airdrops.monitoring")
 
 
 def _bool(text: str) -> bool:
@@ -71,7 +73,7 @@ def _headers(text: str) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise ValueError("expected key=value pairs separated by commas")  # never echo: values are secrets
-        headers[unquote(key.strip())] = unquote(value.strip())
+        headers[unquote(key.strip()).lower()] = unquote(value.strip())  # gRPC metadata keys are lower case
     return headers
 
 
@@ -86,7 +88,8 @@ def _seconds(text: str) -> float:
 class ConfigParam:
     """One setting. `env` is its variable; `also` are more specific ones read first. When
     `otel_reads_env`, OpenTelemetry's exporter reads the variables itself (with their own
-    fallbacks): only an explicit argument is resolved here."""
+    fallbacks): only an explicit argument is resolved here. An explicit argument is checked as its
+    variable would be, and refused with `ConfigError` when wrong."""
 
     name: str
     env: str
@@ -95,6 +98,8 @@ class ConfigParam:
     doc: str
     also: tuple[str, ...] = ()
     otel_reads_env: bool = False
+    #: An OpenTelemetry choice variable: a value this SDK does not know is warned about and ignored.
+    ignore_unknown: bool = False
 
 
 PARAMS: tuple[ConfigParam, ...] = (
@@ -179,6 +184,7 @@ PARAMS: tuple[ConfigParam, ...] = (
         _exporters("prometheus", "otlp", "console"),
         "Where metrics go: `prometheus` (the `/metrics` endpoint), `otlp` (pushed to an OpenTelemetry "
         "collector or backend), `console` (stdout), several comma-separated, or `none`.",
+        ignore_unknown=True,
     ),
     ConfigParam(
         "traces_exporter",
@@ -187,6 +193,7 @@ PARAMS: tuple[ConfigParam, ...] = (
         _exporters("otlp", "console"),
         "Where spans go: `otlp`, `console`, both, or `none` (the default here: tracing is opt-in). Spans: "
         "one per job run, transaction, claim and RPC call; events and histogram exemplars point at them.",
+        ignore_unknown=True,
     ),
     ConfigParam(
         "otlp_endpoint",
@@ -205,6 +212,7 @@ PARAMS: tuple[ConfigParam, ...] = (
         _choice("http/protobuf", "grpc"),
         "`http/protobuf` or `grpc` (needs `airdrops-monitoring[grpc]`).",
         also=("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",),
+        ignore_unknown=True,
     ),
     ConfigParam(
         "otlp_traces_protocol",
@@ -213,6 +221,7 @@ PARAMS: tuple[ConfigParam, ...] = (
         _choice("http/protobuf", "grpc"),
         "The protocol for spans; as an argument it defaults to `otlp_protocol`.",
         also=("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",),
+        ignore_unknown=True,
     ),
     ConfigParam(
         "otlp_headers",
@@ -245,6 +254,7 @@ PARAMS: tuple[ConfigParam, ...] = (
         "cumulative",
         _choice(*TEMPORALITY_CHOICES),
         "`cumulative`, `delta` or `lowmemory`: counters and histograms as deltas for backends that want them.",
+        ignore_unknown=True,
     ),
     ConfigParam(
         "metric_export_interval",
@@ -288,7 +298,11 @@ def resolve(explicit: Mapping[str, Any], environ: Mapping[str, str] | None = Non
                 out[p.name] = p.parse(env[name])
             except ValueError as exc:
                 shown = "(hidden)" if p.name == "otlp_headers" else repr(env[name])
-                raise ConfigError(f"{name}={shown}: {exc}") from None
+                if not p.ignore_unknown:
+                    raise ConfigError(f"{name}={shown}: {exc}") from None
+                # OpenTelemetry's rule for its choice variables: warn, then behave as if unset.
+                _log.warning("airdrops: %s=%s ignored (%s); using %r", name, shown, exc, p.default)
+                out[p.name] = p.default
         else:
             out[p.name] = p.default
     if out["bot_id"] is None:
@@ -301,12 +315,24 @@ def _explicit(p: ConfigParam, value: Any) -> Any:
     a list of exporters are taken as they are)."""
     if p.name.endswith("_exporter") and not isinstance(value, str):
         value = ",".join(value) or "none"
-    if not isinstance(value, str) or p.parse is str:
+    if p.parse is str or isinstance(value, Mapping):
         return value
     try:
-        return p.parse(value)
+        return p.parse(value if isinstance(value, str) else str(value))  # numbers get the variable's checks
     except ValueError as exc:
         raise ConfigError(f"configure({p.name}=...): {exc}") from None
+
+
+def explicit_values(explicit: Mapping[str, Any]) -> dict[str, Any]:
+    """configure()'s arguments as resolve() would take them (one that does not parse stays as given)."""
+    out = {}
+    for p in PARAMS:
+        value = explicit.get(p.name)
+        try:
+            out[p.name] = None if value is None else _explicit(p, value)
+        except ConfigError:
+            out[p.name] = value
+    return out
 
 
 def _resource_attr(env: Mapping[str, str], key: str) -> str | None:

@@ -116,7 +116,7 @@ class Instrument:
         clean, rejected = self._clean(attributes)
         if rejected and self._policy.on_rejected is not None:
             self._policy.on_rejected(self.spec.name)
-        key = tuple(clean.get(k) for k in self._keys)
+        key = tuple(clean.get(k) for k in self.spec.attribute_keys)  # clean holds OpenTelemetry keys
         with self._lock:
             series = self._unique.get(key)
             if series is None:

@@ -40,7 +40,7 @@ def _build(module: str, path: str, protocol: str, settings: dict[str, Any], **op
     """OpenTelemetry's OTLP exporter of one signal (`module` names its exporter module, `path` its
     URL path) with the arguments configure() was given; the rest it reads from the environment."""
     if settings["otlp_headers"] is not None:
-        options["headers"] = settings["otlp_headers"]
+        options["headers"] = {str(k).lower(): str(v) for k, v in settings["otlp_headers"].items()}  # gRPC: lower case
     if settings["otlp_timeout"] is not None:
         options["timeout"] = settings["otlp_timeout"]
     endpoint, compression = settings["otlp_endpoint"], settings["otlp_compression"]

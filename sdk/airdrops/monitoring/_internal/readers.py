@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import logging
 import math
+import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -65,7 +66,7 @@ class DeltaConverter:
     """
 
     def __init__(self) -> None:
-        self._last: dict[tuple[str, frozenset[tuple[str, Any]]], tuple[int, Any]] = {}
+        self._last: dict[tuple[str, frozenset[tuple[str, Any]]], tuple[int, Any, int]] = {}
         self._lock = threading.Lock()
 
     def convert(self, metrics: Iterable[Metric], delta_names: frozenset[str]) -> list[Metric]:
@@ -92,25 +93,25 @@ class DeltaConverter:
             return metric
         return Metric(metric.name, metric.description, metric.unit, new) if new is not None else None
 
-    def _previous(self, name: str, point: Any, now: tuple[int, Any]) -> tuple[int, Any] | None:
+    def _previous(self, name: str, point: Any, now: tuple[int, Any, int]) -> tuple[int, Any, int] | None:
         key = (name, frozenset(point.attributes.items()))
         previous = self._last.get(key)
         self._last[key] = now
         return previous
 
     def _sum(self, name: str, point: NumberDataPoint) -> NumberDataPoint | None:
-        previous = self._previous(name, point, (point.time_unix_nano, point.value))
+        previous = self._previous(name, point, (point.time_unix_nano, point.value, point.start_time_unix_nano))
         start, value = point.start_time_unix_nano, point.value
-        if previous is not None and previous[1] <= value:  # else the series restarted (a forked child)
+        if previous is not None and previous[2] == start and previous[1] <= value:  # else the series restarted
             start, value = previous[0], value - previous[1]
             if value == 0:
                 return None
         return NumberDataPoint(point.attributes, start, point.time_unix_nano, value)
 
     def _histogram(self, name: str, point: HistogramDataPoint) -> HistogramDataPoint | None:
-        now = (point.time_unix_nano, (point.count, point.sum, tuple(point.bucket_counts)))
+        now = (point.time_unix_nano, (point.count, point.sum, tuple(point.bucket_counts)), point.start_time_unix_nano)
         previous = self._previous(name, point, now)
-        if previous is None or previous[1][0] > point.count:
+        if previous is None or previous[2] != point.start_time_unix_nano or previous[1][0] > point.count:
             return point if point.count else None
         count, total, buckets = previous[1]
         if count == point.count:
@@ -190,6 +191,7 @@ class CatalogueMixin:
         self._delta_names = delta_names
         self._delta = DeltaConverter()
         self._received = threading.local()
+        self._pid = os.getpid()
 
     def collect(self, timeout_millis: float = 10_000) -> None:
         # MetricReader.collect skips _receive_metrics when the MeterProvider has no data points
@@ -204,6 +206,8 @@ class CatalogueMixin:
 
     def _receive_metrics(self, metrics_data: MetricsData | None, timeout_millis: float = 10_000, **kwargs: Any) -> None:
         self._received.done = True
+        if os.getpid() != self._pid:  # a forked child: OTel restarts the export thread there; the parent exports
+            return
         metrics = self._producer()
         if self._delta_names:
             metrics = self._delta.convert(metrics, self._delta_names)
@@ -280,7 +284,8 @@ class CatalogueReader(CatalogueMixin, PrometheusMetricReader):  # type: ignore[m
     def _exemplar(sample: Any, exemplars: dict[Any, PromExemplar]) -> Any:
         if not sample.name.endswith("_bucket"):
             return sample
-        labels = frozenset((k, v) for k, v in sample.labels.items() if k not in ("le", "bot_id"))
+        # The exporter writes an attribute a series lacks as an empty label; the exemplar key has none.
+        labels = frozenset((k, v) for k, v in sample.labels.items() if k not in ("le", "bot_id") and v != "")
         found = exemplars.get((sample.name, labels, sample.labels.get("le")))
         return sample._replace(exemplar=found) if found is not None else sample
 

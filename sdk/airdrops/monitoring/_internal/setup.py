@@ -80,7 +80,7 @@ class _WithLabels:
 class Handle:
     """What `configure()` returns: where things went, and `shutdown()`."""
 
-    settings: dict[str, Any]
+    settings: dict[str, Any] = field(repr=False)  # may hold OTLP headers (keys)
     registry: Registry
     meter_provider: MeterProvider | None = None
     #: Spans' provider when OTEL_TRACES_EXPORTER asks for traces, else None.
@@ -134,22 +134,40 @@ class Handle:
             if self._closed or self._pid != os.getpid():  # a forked child's: the parent's to close
                 return
             self._closed = True
-            self.registry.events.stop()
-            if self._server is not None:
-                self._server.shutdown()
-                self._server.server_close()
-            if self._requests_instrumented:
-                from opentelemetry.instrumentation.requests import RequestsInstrumentor
+            try:
+                for step in (self._stop_events, self._stop_server, self._uninstrument, self._stop_providers):
+                    try:
+                        step()
+                    except Exception:  # one step failing (an exporter past its deadline) stops no other
+                        _log.warning("airdrops: shutdown: %s failed", step.__name__, exc_info=True)
+            finally:
+                if _HANDLE is self:
+                    _HANDLE = None
 
-                RequestsInstrumentor().uninstrument()
+    def _stop_events(self) -> None:
+        self.registry.events.stop()
+
+    def _stop_server(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def _uninstrument(self) -> None:
+        if self._requests_instrumented:
+            from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+            RequestsInstrumentor().uninstrument()
+
+    def _stop_providers(self) -> None:
+        if self.tracer_provider is not None:
+            tracing.disable()
+            self.registry.events.trace_ids = None
+        try:
             if self.meter_provider is not None:
                 self.meter_provider.shutdown()
+        finally:
             if self.tracer_provider is not None:
-                tracing.disable()
-                self.registry.events.trace_ids = None
                 self.tracer_provider.shutdown()
-            if _HANDLE is self:
-                _HANDLE = None
 
 
 _LOCK = threading.RLock()
@@ -232,8 +250,9 @@ def _readers(handle: Handle, resource: Resource) -> list[MetricReader]:
                 from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
 
                 inner, temporality, where = ConsoleMetricExporter(), TEMPORALITY_PREFERENCES["cumulative"], "stdout"
-        except otlp.ExporterUnavailable as exc:
-            _no_export(handle, name, f"airdrops: {exc}; this bot runs on without {name} export")
+        except Exception as exc:  # a missing package, or a variable OpenTelemetry's exporter refuses
+            reason = str(exc) if isinstance(exc, otlp.ExporterUnavailable) else f"{name} exporter: {exc!r}"
+            _no_export(handle, name, f"airdrops: {reason}; this bot runs on without {name} export")
             continue
         exporter = ReportingExporter(inner, where, temporality, _count_export(reg, name))
         kinds = {n: KINDS[inst.spec.kind] for n, inst in reg.instruments.items()}
@@ -255,16 +274,23 @@ def _no_export(handle: Handle, name: str, message: str) -> None:
 
 
 def _warn_if_different(first: dict[str, Any], again: dict[str, Any]) -> None:
-    """Warn when a second configure() asks for something the first did not set up."""
-    changed = sorted(k for k, v in again.items() if v is not None and v != first.get(k))
+    """Warn when a second configure() asks for something the first did not set up (secrets masked)."""
+    asked = config.explicit_values(again)
+    changed = sorted(k for k, v in asked.items() if v is not None and v != first.get(k))
     if changed:
-        shown = ", ".join(f"{k}={again[k]!r} (kept {first.get(k)!r})" for k in changed)
+        shown = ", ".join(f"{k}={_shown(k, asked[k])} (kept {_shown(k, first.get(k))})" for k in changed)
         message = (
             f"airdrops: configure() called again with other settings: {shown}; the first configuration "
             "stays. Call shutdown() on its handle first to configure anew."
         )
         _log.warning(message)
         warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+
+def _shown(key: str, value: Any) -> str:
+    if key == "otlp_headers" and value:
+        return "(hidden)"
+    return repr(redact_url(value)) if key.endswith("endpoint") and isinstance(value, str) else repr(value)
 
 
 def current() -> Handle | None:
@@ -278,6 +304,7 @@ def _after_fork_in_child() -> None:
     global _HANDLE, _LOCK
     _LOCK = threading.RLock()  # the fork may have caught it held by another thread
     parent, _HANDLE = _HANDLE, None
+    tracing.disable()  # the parent's spans and exporters are the parent's (its readers mute themselves)
     registries = {id(DEFAULT): DEFAULT, **({id(parent.registry): parent.registry} if parent else {})}
     for reg in registries.values():
         reg.events.after_fork()

@@ -58,7 +58,7 @@ class Tracing:
         if self.tracer is None:
             return None
         ctx = trace.get_current_span().get_span_context()
-        return ctx if ctx.is_valid else None
+        return ctx if ctx.is_valid and ctx.trace_flags.sampled else None  # a dropped trace is no link
 
     def current_ids(self) -> tuple[str, str] | None:
         """The current span's (trace_id, span_id) as lowercase hex, when tracing is on and one is recording."""
@@ -75,8 +75,9 @@ def provider(settings: dict[str, Any], resource: Resource) -> TracerProvider | N
     for name in settings["traces_exporter"]:
         try:
             exporters.append(ConsoleSpanExporter() if name == "console" else otlp.span_exporter(settings))
-        except ExporterUnavailable as exc:
-            _log.error("airdrops: %s; this bot runs on without %s traces", exc, name)
+        except Exception as exc:  # a missing package, or a variable OpenTelemetry's exporter refuses
+            reason = str(exc) if isinstance(exc, ExporterUnavailable) else f"{name} span exporter: {exc!r}"
+            _log.error("airdrops: %s; this bot runs on without %s traces", reason, name)
     if not exporters:
         return None
     tracer_provider = TracerProvider(resource=resource)

@@ -28,10 +28,12 @@ def instrument_web3(w3: Any, provider: str | None = None) -> Any:
     returns `w3`. Calling it twice changes nothing."""
     manager = w3.manager
     name = provider or _label(w3.provider)
-    for attr in ("request_blocking", "coro_request", "socket_request"):  # sync, async, persistent connection
+    # sync, async, persistent connection; only the last returns the raw answer (the others a formatted
+    # result, which may hold an "error" key of its own: a trace's revert is no failed call).
+    for attr, raw in (("request_blocking", False), ("coro_request", False), ("socket_request", True)):
         original = getattr(manager, attr, None)
         if original is not None and not getattr(original, _MARK, False):
-            setattr(manager, attr, _timed(original, name))
+            setattr(manager, attr, _timed(original, name, raw))
     # web3's loggers write the endpoint URL (with its key) at DEBUG level: redact it there too.
     # A filter applies to its own logger only, so each web3 logger gets one.
     web3_loggers = [n for n in list(logging.root.manager.loggerDict) if n == "web3" or n.startswith("web3.")]
@@ -47,7 +49,7 @@ def _label(p: Any) -> str:
     return provider_name(text) if "://" in text else "ipc"
 
 
-def _timed(original: Any, name: str) -> Any:
+def _timed(original: Any, name: str, raw: bool) -> Any:
     if inspect.iscoroutinefunction(original):
 
         @functools.wraps(original)
@@ -72,7 +74,8 @@ def _timed(original: Any, name: str) -> Any:
             except Exception as exc:
                 _judge(call, getattr(exc, "rpc_response", None))
                 raise
-            _judge(call, response)
+            if raw:
+                _judge(call, response)
             return response
 
     setattr(timed, _MARK, True)
