@@ -59,9 +59,9 @@ class Operation:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.duration = time.perf_counter() - self._start
-        if exc_type is not None:  # a reason the body gave with fail() before raising is kept
-            self.error_type = self.error_type if self.outcome == "failure" and self.error_type else exc_type.__name__
+        if exc_type is not None:
             self.outcome = "failure"
+            self.error_type = exc_type.__name__
         try:
             self._finish()  # inside the span: its events and exemplars point at it
         except Exception:  # telemetry must never break the bot

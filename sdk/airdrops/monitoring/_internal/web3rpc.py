@@ -50,36 +50,53 @@ def _label(p: Any) -> str:
 
 
 def _timed(original: Any, name: str, raw: bool) -> Any:
+    """`original` timed as one RPC call. An error answer web3 raises (Web3RPCError) is `rpc_error`, not
+    the exception's class, so it is raised again after the call is recorded."""
     if inspect.iscoroutinefunction(original):
 
         @functools.wraps(original)
         async def timed_async(*args: Any, **kwargs: Any) -> Any:
+            answered: Exception | None = None
             with rpc_call(name, _method(args, kwargs)) as call:
                 try:
                     response = await original(*args, **kwargs)
                 except Exception as exc:
-                    _judge(call, getattr(exc, "rpc_response", None))  # web3 raises on some error answers
-                    raise
-                _judge(call, response)
-                return response
+                    answered = _answered(call, exc)
+                else:
+                    if raw:
+                        _judge(call, response)
+            if answered is not None:
+                raise answered
+            return response
 
         setattr(timed_async, _MARK, True)
         return timed_async
 
     @functools.wraps(original)
     def timed(*args: Any, **kwargs: Any) -> Any:
+        answered: Exception | None = None
         with rpc_call(name, _method(args, kwargs)) as call:
             try:
                 response = original(*args, **kwargs)
             except Exception as exc:
-                _judge(call, getattr(exc, "rpc_response", None))
-                raise
-            if raw:
-                _judge(call, response)
-            return response
+                answered = _answered(call, exc)
+            else:
+                if raw:
+                    _judge(call, response)
+        if answered is not None:
+            raise answered
+        return response
 
     setattr(timed, _MARK, True)
     return timed
+
+
+def _answered(call: Any, exc: Exception) -> Exception:
+    """`exc` when it carries the node's error answer (recorded as `rpc_error`); any other exception
+    propagates through the call, which records its class."""
+    if not _judge(call, getattr(exc, "rpc_response", None)):
+        raise exc
+    return exc
 
 
 def _method(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -87,8 +104,10 @@ def _method(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return method if isinstance(method, str) else getattr(method, "__name__", "unknown")
 
 
-def _judge(call: Any, response: Any) -> None:
-    """A JSON-RPC error answer (or a batch holding one) is a failed call."""
+def _judge(call: Any, response: Any) -> bool:
+    """A JSON-RPC error answer (or a batch holding one) is a failed call; True when it was one."""
     answers = response if isinstance(response, list) else [response]
-    if any(isinstance(a, dict) and a.get("error") for a in answers):
+    failed = any(isinstance(a, dict) and a.get("error") for a in answers)
+    if failed:
         call.fail(vocabulary.RPC_ERROR)
+    return failed
