@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +78,18 @@ EXPOSURE_CASE = """
 """
 
 
+def _play_cases(tmp_path: Path, play: str, case: str, cases: list[dict]) -> Any:
+    """Runs `case` once per entry of `cases` on localhost; what the play wrote to its `out` file."""
+    (tmp_path / "play.yml").write_text(play)
+    (tmp_path / "case.yml").write_text(case)
+    variables = {"cases": cases, "out": str(tmp_path / "out.json")}
+    out = run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(tmp_path / "play.yml"),
+               "-e", json.dumps(variables), "-e", "ansible_python_interpreter=" + str(BIN / "python")],
+              timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stdout[-3000:]
+    return json.loads((tmp_path / "out.json").read_text())
+
+
 def test_a_listener_on_the_network_needs_tls_and_basic_auth_or_an_explicit_yes(tmp_path):
     cases = [
         {"name": "loopback", "address": "127.0.0.1:9100"},
@@ -90,14 +103,7 @@ def test_a_listener_on_the_network_needs_tls_and_basic_auth_or_an_explicit_yes(t
         {"name": "all, accepted", "address": "0.0.0.0:9100", "allow": True},
         {"name": "all6", "address": "[::]:9100"},
     ]
-    (tmp_path / "play.yml").write_text(EXPOSURE_PLAY)
-    (tmp_path / "case.yml").write_text(EXPOSURE_CASE)
-    variables = {"cases": cases, "out": str(tmp_path / "refused.json")}
-    out = run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(tmp_path / "play.yml"),
-               "-e", json.dumps(variables), "-e", "ansible_python_interpreter=" + str(BIN / "python")],
-              timeout=300)  # fmt: skip
-    assert out.returncode == 0, out.stdout[-3000:]
-    refused = dict(json.loads((tmp_path / "refused.json").read_text()))
+    refused = dict(_play_cases(tmp_path, EXPOSURE_PLAY, EXPOSURE_CASE, cases))
     assert sorted(refused) == ["all", "all6", "empty host", "lan, auth only", "lan, tls only"]
     assert "has no TLS and no basic auth" in refused["all"]
     assert "has no basic auth." in refused["lan, tls only"] and "has no TLS." in refused["lan, auth only"]
@@ -144,16 +150,8 @@ def test_an_alertmanager_cluster_port_on_the_network_needs_mutual_tls_or_an_expl
     ]
     play = EXPOSURE_PLAY.replace("gather_facts: false", "gather_facts: true\n  gather_subset: [min]")
     play = play.replace("refused: []", "refused: []\n    flags: {}")
-    (tmp_path / "play.yml").write_text(
-        play.replace("{{ refused | to_json }}", "{{ {'refused': refused, 'flags': flags} | to_json }}")
-    )
-    (tmp_path / "case.yml").write_text(CLUSTER_CASE)
-    variables = {"cases": cases, "out": str(tmp_path / "out.json")}
-    out = run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(tmp_path / "play.yml"),
-               "-e", json.dumps(variables), "-e", "ansible_python_interpreter=" + str(BIN / "python")],
-              timeout=300)  # fmt: skip
-    assert out.returncode == 0, out.stdout[-3000:]
-    result = json.loads((tmp_path / "out.json").read_text())
+    play = play.replace("{{ refused | to_json }}", "{{ {'refused': refused, 'flags': flags} | to_json }}")
+    result = _play_cases(tmp_path, play, CLUSTER_CASE, cases)
     refused = dict(result["refused"])
     assert sorted(refused) == ["lan", "lan, generated without a CA", "lan, given without a CA"]
     assert "10.0.0.5:9094 is reachable from the network but has no TLS." in refused["lan"]

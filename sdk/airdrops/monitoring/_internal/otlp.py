@@ -63,7 +63,7 @@ def _build(module: str, path: str, protocol: str, settings: dict[str, Any], **op
 
         exporters = importlib.import_module(f"opentelemetry.exporter.otlp.proto.http.{module}_exporter")
         if endpoint is not None:  # a base URL, as OTEL_EXPORTER_OTLP_ENDPOINT: the signal's path follows
-            options["endpoint"] = f"{endpoint.rstrip('/')}/v1/{path}"
+            options["endpoint"] = signal_url(endpoint, path)
         if compression is not None:
             options["compression"] = HttpCompression(compression)
     exporter_class = exporters.OTLPMetricExporter if module == "metric" else exporters.OTLPSpanExporter
@@ -75,8 +75,13 @@ def destination(settings: dict[str, Any]) -> str:
     grpc = settings["otlp_protocol"] == "grpc"
     endpoint: str | None = settings["otlp_endpoint"]
     if endpoint is not None:
-        return endpoint if grpc else endpoint.rstrip("/") + "/v1/metrics"
+        return endpoint if grpc else signal_url(endpoint, "metrics")
     if os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"):
         return str(os.environ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"])
     base = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or ("localhost:4317" if grpc else "http://localhost:4318")
-    return base if grpc else base.rstrip("/") + "/v1/metrics"
+    return base if grpc else signal_url(base, "metrics")
+
+
+def signal_url(base: str, signal: str) -> str:
+    """An OTLP/HTTP base URL with the signal's path, as OTEL_EXPORTER_OTLP_ENDPOINT is read."""
+    return f"{base.rstrip('/')}/v1/{signal}"
