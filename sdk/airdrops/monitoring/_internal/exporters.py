@@ -1,6 +1,6 @@
 """The readers `configure()` puts on the MeterProvider: one per exporter of `metrics_exporter`.
 
-`prometheus` is the `/metrics` registry (the catalogue, OpenTelemetry instruments, and the
+`prometheus` is `/metrics` (exposition.py: the catalogue, OpenTelemetry instruments, and the
 process's runtime metrics labelled with `bot_id`); `otlp` and `console` push periodically, each
 export's outcome counted in `airdrops.sdk.exports`. An exporter that cannot be built is reported on
 the handle and left out: the bot runs on.
@@ -27,10 +27,11 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from prometheus_client.metrics_core import Metric as PromMetric
 
 from airdrops.monitoring._internal import otlp
+from airdrops.monitoring._internal.exposition import Exposition
 from airdrops.monitoring._internal.readers import (
     TEMPORALITY_PREFERENCES,
     CatalogueExportingReader,
-    CatalogueReader,
+    PullReader,
     ReportingExporter,
 )
 from airdrops.monitoring._internal.redact import redact_url
@@ -81,13 +82,14 @@ def readers(handle: Any, resource: Resource) -> list[MetricReader]:
     limits = dict.fromkeys(OTEL_INSTRUMENTS, settings["cardinality_limit"])
     for name in settings["metrics_exporter"]:
         if name == "prometheus":
-            handle.prometheus_registry = CollectorRegistry()
+            rest = CollectorRegistry()  # all but the catalogue: exposition.py writes that itself
             runtime = CollectorRegistry()  # process and Python metrics, relabelled with bot_id below
             for collector in (ProcessCollector, PlatformCollector, GCCollector):
                 collector(registry=runtime)
-            handle.prometheus_registry.register(_WithLabels(runtime, {"bot_id": settings["bot_id"]}))
-            names = {n: inst.spec.prometheus_name for n, inst in reg.instruments.items()}
-            readers.append(CatalogueReader(reg, resource, handle.prometheus_registry, SCOPE, limits, names))
+            rest.register(_WithLabels(runtime, {"bot_id": settings["bot_id"]}))
+            readers.append(PullReader(rest, limits))
+            handle.exposition = Exposition(reg, resource, rest)
+            handle.prometheus_registry = handle.exposition.registry
             continue
         try:
             if name == "otlp":

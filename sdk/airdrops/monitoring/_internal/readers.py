@@ -1,18 +1,16 @@
-"""The MeterProvider's readers: each adds the catalogue instruments' data to what it collects.
+"""The MeterProvider's readers: the push readers add the catalogue instruments' data to what they collect.
 
 Catalogue instruments aggregate outside OTel's SDK (instruments.py). OpenTelemetry's specification
 gives such a source the role of a MetricProducer, attached to every reader; OTel Python has no
-MetricProducer yet, so each reader here takes one (`Registry.collect`) and merges its data into
-the provider's at every collection, before the reader's own export step: the Prometheus reader
-renders `/metrics` from it, the periodic reader hands it to an OTLP (or console) exporter. Both
-see the same metrics; a reader that prefers delta temporality gets deltas (`DeltaConverter`).
+MetricProducer yet, so each push reader here takes one (`Registry.collect`) and merges its data
+into the provider's at every collection, before the reader's own export step (an OTLP or console
+exporter); a reader that prefers delta temporality gets deltas (`DeltaConverter`). `/metrics` writes
+the catalogue itself (exposition.py): the pull reader only collects OpenTelemetry's instruments.
 """
 
 from __future__ import annotations
 
-import bisect
 import logging
-import math
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -37,10 +35,6 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from prometheus_client import CollectorRegistry
-from prometheus_client.samples import Exemplar as PromExemplar
-from prometheus_client.utils import floatToGoString
-
-from airdrops.monitoring._internal.version import SCOPE
 
 _log = logging.getLogger("airdrops.monitoring")
 
@@ -224,70 +218,23 @@ class CatalogueMixin:
         super()._receive_metrics(MetricsData(theirs), timeout_millis, **kwargs)  # type: ignore[misc]
 
 
-class CatalogueReader(CatalogueMixin, PrometheusMetricReader):  # type: ignore[misc]  # collect() is final
-    """OTel's Prometheus reader (`/metrics`), with the catalogue. Given `prometheus_names` (catalogue
-    name -> Prometheus base name), histogram buckets carry their exemplars (trace and span ids), which
-    the OpenMetrics format shows; OTel's Prometheus exporter drops exemplars, so they are added to
-    the samples it renders."""
+class PullReader(PrometheusMetricReader):
+    """OTel's Prometheus reader for the OpenTelemetry instruments (the bot's own, instrumentations');
+    the catalogue and `target_info` are written by exposition.py beside what it collects."""
 
-    def __init__(
-        self,
-        producer: Any,
-        resource: Resource,
-        prom_registry: CollectorRegistry,
-        scope: InstrumentationScope = SCOPE,
-        cardinality_limits: dict[type, int] | None = None,
-        prometheus_names: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, prom_registry: CollectorRegistry, cardinality_limits: dict[type, int] | None = None) -> None:
         super().__init__(
+            disable_target_info=True,
             scope_info_enabled=False,
             resource_attribute_filter=lambda key: key == "bot_id",
             registry=prom_registry,
             cardinality_limits=cardinality_limits,
         )
-        self._attach(_as_producer(producer), resource, scope)
-        self._names = prometheus_names or {}
-        self._exemplars: dict[tuple[str, frozenset[tuple[str, str]], str], PromExemplar] = {}
-        if self._names:
-            render = self._collector.collect  # the exporter's collector, registered by the base class
-            self._collector.collect = lambda: self._with_exemplars(render())  # type: ignore[method-assign]
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
         # A pull reader has nothing to flush. The base class collects, and OTel's Prometheus exporter
         # queues that collection until the next scrape, which then shows every series twice.
         return True
-
-    def _seen(self, metrics: list[Metric]) -> None:
-        found = {}
-        for metric in metrics:
-            name = self._names.get(metric.name)
-            if name is None or not isinstance(metric.data, HistogramData):
-                continue
-            for point in metric.data.data_points:
-                labels = frozenset((k, str(v)) for k, v in (point.attributes or {}).items())
-                bounds = list(point.explicit_bounds)
-                for e in point.exemplars:
-                    i = bisect.bisect_left(bounds, e.value)
-                    le = floatToGoString(bounds[i] if i < len(bounds) else math.inf)  # type: ignore[no-untyped-call]
-                    ids = {"trace_id": format(e.trace_id or 0, "032x"), "span_id": format(e.span_id or 0, "016x")}
-                    found[(f"{name}_bucket", labels, le)] = PromExemplar(ids, e.value, e.time_unix_nano / 1e9)
-        self._exemplars = found
-
-    def _with_exemplars(self, families: Iterable[Any]) -> Iterable[Any]:
-        for family in families:
-            exemplars = self._exemplars  # read after `families` started: its collection set them
-            if exemplars and family.type == "histogram":
-                family.samples = [self._exemplar(s, exemplars) for s in family.samples]
-            yield family
-
-    @staticmethod
-    def _exemplar(sample: Any, exemplars: dict[Any, PromExemplar]) -> Any:
-        if not sample.name.endswith("_bucket"):
-            return sample
-        # The exporter writes an attribute a series lacks as an empty label; the exemplar key has none.
-        labels = frozenset((k, v) for k, v in sample.labels.items() if k not in ("le", "bot_id") and v != "")
-        found = exemplars.get((sample.name, labels, sample.labels.get("le")))
-        return sample._replace(exemplar=found) if found is not None else sample
 
 
 class CatalogueExportingReader(CatalogueMixin, PeriodicExportingMetricReader):  # type: ignore[misc]

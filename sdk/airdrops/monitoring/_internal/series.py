@@ -23,13 +23,14 @@ def _ignore(reason: str) -> None:
 
 
 class _Series:
-    __slots__ = ("attributes", "invalid", "lock", "start_ns")
+    __slots__ = ("attributes", "exposition", "invalid", "lock", "start_ns")
 
     def __init__(self, attributes: Mapping[str, str]) -> None:
         self.attributes = dict(attributes)
         self.lock = threading.Lock()
         self.start_ns = time.time_ns()
         self.invalid: Any = _ignore  # callable(reason): the instrument counts a dropped measurement
+        self.exposition: Any = None  # `/metrics` line prefixes, formatted once (exposition.py)
 
     def finite(self, value: Any) -> float | None:
         """`value` as a finite float, or None after counting why it is not one."""

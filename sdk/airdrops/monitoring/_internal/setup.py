@@ -21,6 +21,7 @@ from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry
 
 from airdrops.monitoring._internal import config, exporters, tracing, webconfig
+from airdrops.monitoring._internal.exposition import Exposition
 from airdrops.monitoring._internal.redact import redact_library_logs, redact_url
 from airdrops.monitoring._internal.registry import DEFAULT, Registry
 from airdrops.monitoring._internal.version import VERSION
@@ -38,6 +39,8 @@ class Handle:
     #: Spans' provider when OTEL_TRACES_EXPORTER asks for traces, else None.
     tracer_provider: Any = None
     prometheus_registry: CollectorRegistry | None = None
+    #: What `/metrics` serves (the prometheus exporter), its registry is `prometheus_registry`.
+    exposition: Exposition | None = None
     metrics_url: str | None = None
     endpoint_error: str | None = None
     #: The push exporters running (`otlp`, `console`), and why any asked for is not.
@@ -235,10 +238,10 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 def _serve(handle: Handle) -> None:
     host, port = handle.settings["host"], handle.settings["port"]
-    assert handle.prometheus_registry is not None
+    assert handle.exposition is not None
     try:
         web = webconfig.load(handle.settings["web_config_file"]) if handle.settings["web_config_file"] else None
-        server = webconfig.serve(host, port, handle.prometheus_registry, web)
+        server = webconfig.serve(host, port, handle.exposition.wsgi_app(), web)
     except (webconfig.WebConfigError, ssl.SSLError) as exc:
         _no_endpoint(
             handle, f"airdrops: {exc}; this bot runs on without a /metrics endpoint (never served unprotected)"

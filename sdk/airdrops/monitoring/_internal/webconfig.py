@@ -160,11 +160,10 @@ def protect(app: Callable[..., Iterable[bytes]], users: dict[str, bytes]) -> Cal
 HANDSHAKE_TIMEOUT_S = 10.0
 
 
-def serve(host: str, port: int, registry: Any, config: WebConfig | None) -> Any:
-    """Start the `/metrics` endpoint in a daemon thread, with `config`'s TLS and basic auth; the server."""
+def serve(host: str, port: int, app: Any, config: WebConfig | None) -> Any:
+    """Serve the WSGI `app` (`/metrics`) in a daemon thread, with `config`'s TLS and basic auth; the server."""
     from wsgiref.simple_server import make_server
 
-    from prometheus_client import make_wsgi_app
     from prometheus_client.exposition import ThreadingWSGIServer, _get_best_family, _SilentHandler
 
     context = ssl_context(config) if config is not None and config.tls else None
@@ -180,7 +179,6 @@ def serve(host: str, port: int, registry: Any, config: WebConfig | None) -> Any:
             super().finish_request(request, client_address)
 
     Server.address_family, host = _get_best_family(host, port)  # type: ignore[no-untyped-call]
-    app = make_wsgi_app(registry)
     if config is not None and config.users:
         app = protect(app, config.users)
     server = make_server(host, port, app, Server, handler_class=_SilentHandler)
