@@ -14,6 +14,7 @@ import pytest
 
 from airdrops.monitoring import catalog
 from airdrops.rules.config import DEFAULT
+from airdrops.rules.stack_alerts import STACK_SERIES
 
 #: Series that are not in the catalogue but always exist, and why.
 BUILTINS = {
@@ -79,8 +80,8 @@ def test_every_metric_is_catalogued_recorded_or_builtin(exprs, recording_rules):
     for rule, expr in exprs:
         for sel in parse(expr)[0]:
             assert sel.name, f"{rule}: a selector without a metric name"
-            assert sel.name in catalogued or sel.name in recorded or sel.name in BUILTINS, (
-                f"{rule}: {sel.name} is neither a catalogue metric, a recording rule, nor a builtin"
+            assert sel.name in catalogued or sel.name in recorded or sel.name in BUILTINS | STACK_SERIES.keys(), (
+                f"{rule}: {sel.name} is neither a catalogue metric, a recording rule, a builtin nor a stack series"
             )
 
 
@@ -114,6 +115,9 @@ def test_matchers_use_only_labels_and_values_the_catalogue_declares(exprs):
     for rule, expr in exprs:
         for sel in parse(expr)[0]:
             spec = catalogued.get(sel.name or "")
+            if sel.name in STACK_SERIES:
+                labels = set(STACK_SERIES[sel.name][1]) | {"job", "instance"}
+                assert {m[0] for m in sel.matchers} <= labels, f"{rule}: {sel.name} has labels {sorted(labels)}"
             if spec is None:
                 continue
             closed = {a.key: set(a.values) for a in spec.attributes if a.values}
@@ -127,6 +131,7 @@ def test_matchers_use_only_labels_and_values_the_catalogue_declares(exprs):
 def test_grouping_labels_exist_somewhere(exprs):
     known = set(COMMON_LABELS) | {"le", "quantile", DEFAULT.scheduler_job_label}
     known |= {a.key for spec in catalog.METRICS for a in spec.attributes}
+    known |= {label for _, labels, _ in STACK_SERIES.values() for label in labels}
     for rule, expr in exprs:
         unknown = parse(expr)[1] - known
         assert not unknown, f"{rule}: groups or matches on unknown labels {unknown}"

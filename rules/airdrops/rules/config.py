@@ -168,6 +168,39 @@ class RulesConfig:
     #: metrics run) within this window fires AirdropsSourcesDisagree; the alert resolves this long after.
     sources_disagreement_window: str = "6h"
 
+    # --- the stack itself: hosts, Prometheus, Alertmanager (as the monitoring mixins have them) -------
+
+    #: The scrape jobs of the stack's own exporters, as the prometheus role names them.
+    node_selector: str = 'job="node"'
+    prometheus_selector: str = 'job="prometheus"'
+    alertmanager_selector: str = 'job="alertmanager"'
+    #: A filesystem with less free space than this share, predicted full within
+    #: `filesystem_prediction_window`, fires NodeFilesystemFillingUp after `filesystem_for`; under
+    #: `filesystem_critical_ratio` free fires NodeFilesystemAlmostFull, whatever the trend.
+    filesystem_free_ratio: float = 0.10
+    filesystem_prediction_window: str = "4h"
+    filesystem_trend_window: str = "6h"
+    filesystem_for: str = "30m"
+    filesystem_critical_ratio: float = 0.05
+    #: Memory: available below this share for `memory_for` fires NodeMemoryPressure.
+    memory_available_ratio: float = 0.10
+    memory_for: str = "15m"
+    #: The clock: an offset beyond this many seconds (and not shrinking), or NTP not synchronised.
+    clock_offset_seconds: float = 0.05
+    clock_for: str = "10m"
+    #: A systemd unit in state `failed` for this long fires NodeSystemdUnitFailed.
+    systemd_failed_for: str = "5m"
+    #: The 15-minute load per core above this for `load_for` fires NodeLoadHigh.
+    load_per_core: float = 2.0
+    load_for: str = "30m"
+    #: How long a stack target (any scrape job but the bots and collectors, which have their own
+    #: alerts) may fail its scrapes before StackTargetDown fires.
+    target_down_for: str = "5m"
+    #: Prometheus: share of alert notifications failing; remote_write lag behind the newest sample.
+    notification_error_ratio: float = 0.01
+    remote_write_behind_seconds: int = 120
+    stack_for: str = "10m"
+
     # --- SLOs (multi-window, multi-burn-rate) -------------------------------------------------------
 
     #: Share of JSON-RPC requests that must succeed, per bot: a 0.5% error budget.

@@ -47,6 +47,7 @@ def test_listens_on_loopback_only(state):
         "--web.listen-address=127.0.0.1:9100",
         "--collector.textfile.directory=/var/lib/prometheus/node-exporter",
         "--collector.processes",
+        "--collector.systemd",
         "--no-collector.mdadm",
     ],
 )
@@ -74,3 +75,11 @@ def test_metrics_served(state):
     # --collector.processes switched on, --no-collector.mdadm switched off
     assert 'node_scrape_collector_success{collector="processes"} 1' in state["metrics"]
     assert 'collector="mdadm"' not in state["metrics"]
+
+
+def test_unit_states_are_read_through_dbus(state):
+    """NodeSystemdUnitFailed reads node_systemd_unit_state: the collector must reach systemd."""
+    assert 'node_scrape_collector_success{collector="systemd"} 1' in state["metrics"]
+    assert re.search(
+        rf'node_systemd_unit_state\{{name="{UNIT}.service",state="active",type="[a-z]+"\}} 1', state["metrics"]
+    )
