@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 APT_PACKAGES := prometheus prometheus-alertmanager postgresql chromium python3-venv git \
-	podman runc netavark aardvark-dns iptables debootstrap
+	podman runc netavark aardvark-dns iptables debootstrap qemu-system-x86 qemu-utils
 WHEELHOUSE ?= .cache/wheelhouse
 STAMP := $(VENV)/.installed
 export AIRDROPS_CACHE_DIR ?= $(CURDIR)/.cache
