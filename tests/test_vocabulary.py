@@ -4,6 +4,7 @@ definition from `airdrops.monitoring.vocabulary`, and a layer that restates them
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import re
 from pathlib import Path
@@ -136,7 +137,7 @@ def test_shared_names_come_from_the_vocabulary():
     from airdrops.collectors.cli import COLLECTOR_PORT
     from airdrops.collectors.config import PrometheusSource
     from airdrops.monitoring._internal.config import PARAMS
-    from airdrops.services.prometheus import render_config
+    from airdrops.services.prometheus import Prometheus
 
     defaults = {p.name: p.default for p in PARAMS}
     assert defaults["port"] == vocabulary.PORTS.bot_metrics and defaults["service_name"] == vocabulary.BOT_JOB
@@ -144,7 +145,7 @@ def test_shared_names_come_from_the_vocabulary():
     assert PrometheusSource().url.endswith(f":{vocabulary.PORTS.prometheus}")
     assert DEFAULT.bot_selector == f'job="{vocabulary.BOT_JOB}"'
     assert DEFAULT.collector_selector == f'job="{vocabulary.COLLECTOR_JOB}"'
-    assert f"job_name: {vocabulary.BOT_JOB}" in render_config([], "1s", "1s", [], [], vocabulary.BOT_JOB)
+    assert inspect.signature(Prometheus).parameters["job"].default == vocabulary.BOT_JOB
     # the Ansible roles cannot import Python: their defaults are checked against it instead
     prometheus = yaml.safe_load((ROOT / "roles/prometheus/defaults/main.yml").read_text())
     jobs = {t["job"]: t for t in prometheus["prometheus_target_groups"]}

@@ -12,11 +12,14 @@ from typing import Any
 import promql_parser
 import yaml
 
-from airdrops.dashboards.build import DASHBOARDS
+from airdrops.dashboards.build import DASHBOARDS, STACK_DASHBOARDS
 from airdrops.monitoring import catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 UIDS = [make().uid for make in DASHBOARDS]
+STACK_UIDS = [make().uid for make in STACK_DASHBOARDS]
+#: Every dashboard over Prometheus: the bots' and the stack's.
+PROMETHEUS_UIDS = UIDS + STACK_UIDS
 #: Variables a query may use, besides Grafana's built-ins.
 LABEL_VARIABLES = ("bot_id", "chain", "protocol")
 #: What Grafana puts for its built-in variables, for a parse (1m rate window, 1h range).
@@ -75,7 +78,7 @@ def variable_selectors(dash: dict[str, Any]) -> dict[str, str]:
 
 def expand(expr: str, value: str = ".*", *, bot_id: str | None = None, **builtins: str) -> str:
     """Grafana's interpolation: label variables to `value` (a regex, `bot_id` may differ), built-ins to windows."""
-    values = {**BUILTINS, **builtins, **dict.fromkeys(LABEL_VARIABLES, value)}
+    values = {**BUILTINS, **builtins, **dict.fromkeys((*LABEL_VARIABLES, "instance"), value)}
     if bot_id is not None:
         values["bot_id"] = bot_id
 

@@ -10,7 +10,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.cog.plugins import register_default_plugins
 from grafana_foundation_sdk.models import dashboard as model, prometheus
 
-from tests.dashboards.grafana import LABEL_VARIABLES, UIDS, load, panels
+from tests.dashboards.grafana import LABEL_VARIABLES, PROMETHEUS_UIDS, UIDS, load, panels
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 
@@ -49,7 +49,7 @@ def datasource_refs(node: Any, path: str = "$") -> list[tuple[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("uid", UIDS)
+@pytest.mark.parametrize("uid", PROMETHEUS_UIDS)
 def test_json_round_trips_through_the_models(uid):
     data = load(uid)
     dash = model.Dashboard.from_json(data)
@@ -105,7 +105,7 @@ def test_firing_alerts_annotation(uid):
     assert 'alertstate="firing"' in (a.expr or "") and '$bot_id"' in (a.expr or "")
 
 
-@pytest.mark.parametrize("uid", UIDS)
+@pytest.mark.parametrize("uid", PROMETHEUS_UIDS)
 def test_every_panel_has_a_unit_and_the_datasource_variable(uid):
     data = load(uid)
     drawn = list(panels(data))
@@ -121,7 +121,7 @@ def test_every_panel_has_a_unit_and_the_datasource_variable(uid):
         assert ref == DATASOURCE, f"{path} names a datasource other than ${{datasource}}: {ref}"
 
 
-@pytest.mark.parametrize("uid", UIDS)
+@pytest.mark.parametrize("uid", PROMETHEUS_UIDS)
 def test_panel_ids_are_unique_and_layout_fits_the_grid(uid):
     data = load(uid)
     ids = [p["id"] for p in data["panels"]]

@@ -9,7 +9,7 @@ from pathlib import Path
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as model
 
-from airdrops.dashboards import analytics, capital, overview, risk, scheduler
+from airdrops.dashboards import analytics, capital, overview, risk, scheduler, stack
 
 #: Every dashboard, in the order of the links between them.
 DASHBOARDS: tuple[Callable[[], model.Dashboard], ...] = (
@@ -18,6 +18,8 @@ DASHBOARDS: tuple[Callable[[], model.Dashboard], ...] = (
     risk.dashboard,
     capital.dashboard,
 )
+#: The stack's own health (node_exporter, Prometheus, Alertmanager, postgres_exporter series).
+STACK_DASHBOARDS: tuple[Callable[[], model.Dashboard], ...] = (stack.dashboard,)
 #: The analytics dashboards over the warehouse's views (PostgreSQL datasource), written beside them.
 ANALYTICS_DASHBOARDS = analytics.DASHBOARDS
 
@@ -32,7 +34,7 @@ def build(root: Path) -> list[Path]:
     out_dir = root / "dashboards"
     out_dir.mkdir(parents=True, exist_ok=True)
     changed = []
-    for make in (*DASHBOARDS, *ANALYTICS_DASHBOARDS):
+    for make in (*DASHBOARDS, *STACK_DASHBOARDS, *ANALYTICS_DASHBOARDS):
         dash = make()
         path = out_dir / f"{dash.uid}.json"
         content = render(dash)

@@ -29,19 +29,24 @@ class Prometheus(Server):
         rule_files: list[str] | None = None,
         alertmanagers: list[str] | None = None,
         job: str = BOT_JOB,
+        more_jobs: dict[str, list[str]] | None = None,
+        self_job: str | None = None,
     ) -> None:
+        """`more_jobs`: job name -> targets besides `job`'s; `self_job`: scrape this Prometheus too, as that job."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        jobs = {job: targets, **(more_jobs or {})}
+        if self_job:
+            jobs[self_job] = [*jobs.get(self_job, []), f"127.0.0.1:{self.port}"]
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / "prometheus.yml"
         self.config_path.write_text(
             render_config(
-                targets,
+                jobs,
                 scrape_interval,
                 evaluation_interval or scrape_interval,
                 rule_files or [],
                 alertmanagers or [],
-                job,
             )
         )
         args = [
@@ -55,12 +60,11 @@ class Prometheus(Server):
 
 
 def render_config(
-    targets: list[str],
+    jobs: dict[str, list[str]],
     scrape_interval: str,
     evaluation_interval: str,
     rule_files: list[str],
     alertmanagers: list[str],
-    job: str,
 ) -> str:
     lines = [
         "global:",
@@ -75,7 +79,9 @@ def render_config(
             "    - static_configs:",
             f"        - targets: [{quoted(alertmanagers)}]",
         ]
-    lines += ["scrape_configs:", f"  - job_name: {job}", "    static_configs:", f"      - targets: [{quoted(targets)}]"]
+    lines += ["scrape_configs:"]
+    for job, targets in jobs.items():
+        lines += [f"  - job_name: {job}", "    static_configs:", f"      - targets: [{quoted(targets)}]"]
     return "\n".join(lines) + "\n"
 
 

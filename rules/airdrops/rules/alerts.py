@@ -13,7 +13,7 @@ Alertmanager can group and inhibit by bot.
 from __future__ import annotations
 
 from airdrops.monitoring import vocabulary
-from airdrops.rules import pipeline_alerts, recording as rec, stack_alerts
+from airdrops.rules import pipeline_alerts, postgres_alerts, recording as rec, stack_alerts
 from airdrops.rules.config import RulesConfig, seconds
 from airdrops.rules.expr import aggregate, by, increase_with_births, metric, num, pct, selector, target_down
 from airdrops.rules.model import Alert, Group
@@ -306,4 +306,5 @@ def groups(cfg: RulesConfig) -> list[Group]:
         slo(cfg),
         pipeline_alerts.etl(cfg),
         *stack_alerts.groups(cfg),
+        postgres_alerts.postgres(cfg),
     ]

@@ -200,6 +200,21 @@ class RulesConfig:
     notification_error_ratio: float = 0.01
     remote_write_behind_seconds: int = 120
     stack_for: str = "10m"
+    #: PostgreSQL, through prometheus-postgres-exporter: the server unreachable for
+    #: `postgres_down_for`; connections above this share of those open to ordinary users
+    #: (max_connections less the superuser reserve); any deadlock in `postgres_deadlock_window`; a
+    #: database that grew by more than `postgres_growth_ratio` of its size a day earlier and by more
+    #: than `postgres_growth_min_bytes`; a transaction open longer than this many seconds.
+    postgres_selector: str = 'job="postgres"'
+    postgres_down_for: str = "2m"
+    postgres_connections_ratio: float = 0.8
+    postgres_connections_for: str = "10m"
+    postgres_deadlock_window: str = "10m"
+    postgres_growth_ratio: float = 0.5
+    postgres_growth_min_bytes: int = 1 << 30
+    postgres_growth_for: str = "1h"
+    postgres_transaction_max_seconds: int = 3600
+    postgres_transaction_for: str = "5m"
 
     # --- SLOs (multi-window, multi-burn-rate) -------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Alerting rules on the stack itself: its hosts (node_exporter), Prometheus and Alertmanager.
+"""Alerting rules on the stack itself: its hosts (node_exporter), Prometheus and Alertmanager
+(PostgreSQL's are in postgres_alerts.py, reading the series listed here too).
 
 The expressions follow the monitoring mixins (node-mixin, prometheus-mixin, alertmanager-mixin),
 with every threshold and wait from `RulesConfig`. These series carry no `bot_id`: they keep
@@ -42,6 +43,13 @@ STACK_SERIES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "alertmanager_notifications_failed_total": ("alertmanager", ("integration", "reason"), ""),
     "alertmanager_notifications_total": ("alertmanager", ("integration",), ""),
     "alertmanager_cluster_members": ("alertmanager", (), "clustering is on"),
+    "pg_up": ("postgres_exporter", (), ""),
+    "pg_settings_max_connections": ("postgres_exporter", ("server",), ""),
+    "pg_settings_superuser_reserved_connections": ("postgres_exporter", ("server",), ""),
+    "pg_stat_database_numbackends": ("postgres_exporter", ("datid", "datname", "server"), ""),
+    "pg_stat_database_deadlocks": ("postgres_exporter", ("datid", "datname", "server"), ""),
+    "pg_database_size_bytes": ("postgres_exporter", ("datname", "server"), ""),
+    "pg_stat_activity_max_tx_duration": ("postgres_exporter", ("datname", "server", "state"), ""),
 }
 
 #: Labels only newer releases than Debian 12's add; the expressions allow for them.
@@ -54,21 +62,38 @@ def selector(name: str, *matchers: str) -> str:
     return expr.selector(name, *matchers)
 
 
+# The quantities the alerts compare with their thresholds, also drawn by the stack health
+# dashboard; `node` is the job's selector, with any more matchers.
+def filesystem_free(node: str) -> str:
+    """Share of each real filesystem that is free."""
+    fs = (node, 'fstype!=""', 'mountpoint!=""')
+    return f"{selector('node_filesystem_avail_bytes', *fs)} / {selector('node_filesystem_size_bytes', *fs)}"
+
+
+def memory_available(node: str) -> str:
+    return f"{selector('node_memory_MemAvailable_bytes', node)} / {selector('node_memory_MemTotal_bytes', node)}"
+
+
+def load_per_core(node: str) -> str:
+    """The 15-minute load divided by the host's core count."""
+    cores = aggregate("count by (job, instance)", selector("node_cpu_seconds_total", node, 'mode="idle"'))
+    return f"{selector('node_load15', node)}\n/ on (job, instance)\n{cores}"
+
+
 def hosts(cfg: RulesConfig) -> Group:
     node = cfg.node_selector
     fs = (node, 'fstype!=""', 'mountpoint!=""')
-    avail, size = selector("node_filesystem_avail_bytes", *fs), selector("node_filesystem_size_bytes", *fs)
+    avail = selector("node_filesystem_avail_bytes", *fs)
     writable = f"{selector('node_filesystem_readonly', *fs)} == 0"
     offset = selector("node_timex_offset_seconds", node)
     skew, the_fs = num(cfg.clock_offset_seconds), "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }}"
     failed_units = selector("node_systemd_unit_state", node, 'state="failed"')
-    cores = aggregate("count by (job, instance)", selector("node_cpu_seconds_total", node, 'mode="idle"'))
     return Group(
         "stack-hosts",
         (
             Alert(
                 "NodeFilesystemFillingUp",
-                f"(\n  {avail} / {size} < {num(cfg.filesystem_free_ratio)}\n"
+                f"(\n  {filesystem_free(node)} < {num(cfg.filesystem_free_ratio)}\n"
                 f"  and\n  predict_linear({avail}[{cfg.filesystem_trend_window}], "
                 f"{seconds(cfg.filesystem_prediction_window)}) < 0\n  and\n  {writable}\n)",
                 "warning",
@@ -79,7 +104,7 @@ def hosts(cfg: RulesConfig) -> Group:
             ),
             Alert(
                 "NodeFilesystemAlmostFull",
-                f"(\n  {avail} / {size} < {num(cfg.filesystem_critical_ratio)}\n  and\n  {writable}\n)",
+                f"(\n  {filesystem_free(node)} < {num(cfg.filesystem_critical_ratio)}\n  and\n  {writable}\n)",
                 "critical",
                 "A filesystem is almost full.",
                 f"{the_fs} has only {{{{ $value | humanizePercentage }}}} free (under "
@@ -88,8 +113,7 @@ def hosts(cfg: RulesConfig) -> Group:
             ),
             Alert(
                 "NodeMemoryPressure",
-                f"{selector('node_memory_MemAvailable_bytes', node)} / {selector('node_memory_MemTotal_bytes', node)}"
-                f" < {num(cfg.memory_available_ratio)}",
+                f"{memory_available(node)} < {num(cfg.memory_available_ratio)}",
                 "warning",
                 "A host is running out of memory.",
                 "{{ $labels.instance }} has only {{ $value | humanizePercentage }} of its memory available "
@@ -125,7 +149,7 @@ def hosts(cfg: RulesConfig) -> Group:
             ),
             Alert(
                 "NodeLoadHigh",
-                f"{selector('node_load15', node)}\n/ on (job, instance)\n{cores}\n> {num(cfg.load_per_core)}",
+                f"{load_per_core(node)}\n> {num(cfg.load_per_core)}",
                 "warning",
                 "A host is overloaded.",
                 "{{ $labels.instance }} has a 15-minute load of {{ $value | humanize }} per core (over "

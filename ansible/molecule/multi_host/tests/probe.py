@@ -1,8 +1,9 @@
 """Runs inside one of the multi-host containers and prints what the verify tests assert on, as JSON.
 
 `probe.py db` on the database host waits for both bots' events, then reports the warehouse;
-`probe.py monitor DB_ADDRESS SCRAPE_PASSWORD READER_PASSWORD` on the monitoring host waits for
-every target, then reports Prometheus, Alertmanager (both over TLS checked against the play's CA,
+`probe.py monitor DB_ADDRESS SCRAPE_PASSWORD READER_PASSWORD SERIES` on the monitoring host waits
+for every target, then reports which of SERIES (comma-separated names) Prometheus holds under which
+job, Prometheus, Alertmanager (both over TLS checked against the play's CA,
 with basic auth), what each listener answers a client without credentials or without TLS, who
 Alertmanager's cluster port lets in, and a reader login across hosts (with and without TLS);
 `probe.py bot DB_ADDRESS` on a bot host tries the writer with a wrong password and reports how its
@@ -15,6 +16,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 from probe_helpers import get, psql, status
@@ -78,7 +80,7 @@ def db():
     }
 
 
-def monitor(db_address, scrape_password, reader_password):
+def monitor(db_address, scrape_password, reader_password, series):
     reader = ("airdrops", reader_password)
 
     def targets():
@@ -88,15 +90,20 @@ def monitor(db_address, scrape_password, reader_password):
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         found = targets()
-        if len(found) >= 10 and all(t[2] == "up" for t in found):
+        if len(found) >= 11 and all(t[2] == "up" for t in found):
             break
         time.sleep(5)
     receivers = get("https://127.0.0.1:9093/api/v2/receivers", ("prometheus", scrape_password), CA)
     found = targets()
     # Every listener Prometheus reaches (itself included), asked as a stranger would.
     urls = {url for *_, url in found}
+    names = json.dumps(series.replace(",", "|"))
+    held = "group by (__name__, job) ({__name__=~" + names + "})"
+    held_url = "https://127.0.0.1:9090/api/v1/query?" + urllib.parse.urlencode({"query": held})
+    held_rows = get(held_url, reader, CA)["data"]["result"]
     return {
         "targets": found,
+        "series": sorted([r["metric"]["__name__"], r["metric"]["job"]] for r in held_rows),
         "anonymous": {url: status(url, cafile=CA) for url in urls},
         "wrong_password": {url: status(url, ("prometheus", "wrong"), CA) for url in urls},
         "plain_http": {url: status(url.replace("https://", "http://", 1)) for url in urls},

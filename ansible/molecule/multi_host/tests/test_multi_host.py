@@ -7,6 +7,8 @@ import pytest
 import testinfra
 from airdrops_checks import run_probe
 
+from airdrops.rules.stack_alerts import STACK_SERIES
+
 PREFIX = os.environ.get("AIRDROPS_MOLECULE_PREFIX", "airdrops")
 MONITOR, DB, BOT1, BOT2 = (f"{PREFIX}-{name}" for name in ("monitor", "db", "bot1", "bot2"))
 PROBE = Path(__file__).with_name("probe.py")
@@ -31,8 +33,9 @@ def _generated(name):
 
 @pytest.fixture(scope="module")
 def monitor(host, db):
+    series = ",".join(sorted(STACK_SERIES))
     return run_probe(
-        host, PROBE, "monitor", db["address"], _generated("scrape.password"), _generated("reader.password")
+        host, PROBE, "monitor", db["address"], _generated("scrape.password"), _generated("reader.password"), series
     )
 
 
@@ -40,8 +43,20 @@ def test_prometheus_scrapes_every_host(monitor):
     found = {(job, instance): health for job, instance, health, _ in monitor["targets"]}
     want = {("node", h) for h in (MONITOR, DB, BOT1, BOT2)}
     want |= {(job, h) for job in ("airdrops-bot", "airdrops-collector") for h in (BOT1, BOT2)}
-    want |= {("prometheus", MONITOR), ("alertmanager", MONITOR)}
+    want |= {("prometheus", MONITOR), ("alertmanager", MONITOR), ("postgres", DB)}
     assert found == dict.fromkeys(want, "up")
+
+
+# What the stack's own alerts read, in Prometheus under the job the rules select (RulesConfig's
+# defaults); remote_write is not set up here (Alertmanager clustering is).
+JOBS = {"node_exporter": "node", "postgres_exporter": "postgres", "prometheus": "prometheus"}
+JOBS["alertmanager"] = "alertmanager"
+
+
+def test_prometheus_holds_every_series_the_stack_alerts_read(monitor):
+    held = {tuple(pair) for pair in monitor["series"]}
+    want = {(name, JOBS[source]) for name, (source, _, when) in STACK_SERIES.items() if when != "remote_write is set"}
+    assert want - held == set()
 
 
 def test_remote_targets_are_scraped_over_the_network(monitor):
@@ -51,7 +66,7 @@ def test_remote_targets_are_scraped_over_the_network(monitor):
 
 def test_every_listener_on_the_network_takes_tls_and_basic_auth_only(monitor):
     urls = {url for *_, url in monitor["targets"]}
-    assert len(urls) == 10 and all(url.startswith("https://") for url in urls)
+    assert len(urls) == 11 and all(url.startswith("https://") for url in urls)
     assert monitor["anonymous"] == dict.fromkeys(urls, 401)
     assert monitor["wrong_password"] == dict.fromkeys(urls, 401)
     assert not [url for url, answer in monitor["plain_http"].items() if answer == 200]

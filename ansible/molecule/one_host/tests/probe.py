@@ -33,6 +33,7 @@ for unit in [
     "prometheus-alertmanager",
     "prometheus-node-exporter",
     "postgresql",
+    "prometheus-postgres-exporter",
     "airdrops-bot",
     "airdrops-collector",
 ]:

@@ -22,6 +22,7 @@ def test_prometheus_scrapes_every_target(state):
         "airdrops-bot": "up",
         "airdrops-collector": "up",
         "alertmanager": "up",
+        "postgres": "up",
     }
 
 

@@ -89,16 +89,14 @@ def test_data_directory_private(host):
 
 def test_hba_rules(catalog, own_address):
     rules = catalog["hba"]
-    assert rules[0] == {
-        "type": "local",
-        "database": ["all"],
-        "users": ["postgres"],
-        "address": None,
-        "netmask": None,
-        "method": "peer",
-        "error": None,
-    }
-    clients = {(r["address"], r["netmask"]) for r in rules[1:]}
+    local = {"type": "local", "address": None, "netmask": None, "method": "peer", "error": None}
+    # The superuser over the socket, and the exporter's login to the postgres database only (the
+    # module writes the narrower line first).
+    assert sorted(rules[:2], key=lambda r: r["users"]) == [
+        {**local, "database": ["all"], "users": ["postgres"]},
+        {**local, "database": ["postgres"], "users": ["postgres_exporter"]},
+    ]
+    clients = {(r["address"], r["netmask"]) for r in rules[2:]}
     assert clients == {
         ("127.0.0.1", "255.255.255.255"),
         ("::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
@@ -106,7 +104,7 @@ def test_hba_rules(catalog, own_address):
         ("198.51.100.0", "255.255.255.0"),
         (own_address, "255.255.255.255"),
     }
-    for rule in rules[1:]:  # only the warehouse, only the two users, only scram; TLS required off loopback
+    for rule in rules[2:]:  # only the warehouse, only the two users, only scram; TLS required off loopback
         loopback = rule["address"] in ("127.0.0.1", "::1")
         assert (rule["type"], rule["database"], rule["method"], rule["error"]) == (
             "host" if loopback else "hostssl",
@@ -115,7 +113,7 @@ def test_hba_rules(catalog, own_address):
             None,
         )
         assert rule["users"] in ([ETL[0]], [READER[0]])
-    assert len(rules) == 1 + 2 * len(clients)
+    assert len(rules) == 2 + 2 * len(clients)
 
 
 def test_roles(catalog):
@@ -227,3 +225,56 @@ def test_other_hosts_need_tls(host, own_address):
     )
     assert untrusted.rc != 0
     assert "certificate verify failed" in untrusted.stderr
+
+
+# The exporter on the network (molecule.yml): TLS with its generated certificate, basic auth.
+EXPORTER = """
+import base64, json, ssl, subprocess, urllib.error, urllib.request
+ctx = ssl.create_default_context(cafile="/etc/postgres_exporter/tls/postgres_exporter.crt")
+def get(auth):
+    request = urllib.request.Request("https://127.0.0.1:9187/metrics")
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        return urllib.request.urlopen(request, context=ctx, timeout=10).read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code
+show = subprocess.run(["systemctl", "show", "-p", "ActiveState,User,ProtectSystem,NoNewPrivileges",
+                       "prometheus-postgres-exporter"], capture_output=True, text=True).stdout
+print(json.dumps(dict(page=get("prometheus:scrape-Test-pw-3"), anonymous=get(""), wrong=get("prometheus:wrong"),
+                      props=dict(line.split("=", 1) for line in show.splitlines() if "=" in line))))
+"""
+
+
+@pytest.fixture(scope="module")
+def exporter(host):
+    return json.loads(host.check_output("python3 -c %s", EXPORTER))
+
+
+def test_exporter_serves_the_server_to_the_scraper_only(exporter):
+    assert exporter["anonymous"] == 401 and exporter["wrong"] == 401
+    page = exporter["page"]
+    assert "\npg_up 1\n" in page, "the exporter's login could not connect"
+    assert 'pg_database_size_bytes{datname="airdrops"' in page
+    assert "pg_settings_max_connections" in page
+
+
+def test_exporter_runs_hardened_as_its_own_user(exporter):
+    assert exporter["props"] == {
+        "ActiveState": "active",
+        "User": "postgres_exporter",
+        "ProtectSystem": "strict",
+        "NoNewPrivileges": "yes",
+    }
+
+
+def test_exporter_login_is_a_pg_monitor_member_and_nothing_more(host):
+    sql = (
+        "SELECT r.rolsuper, r.rolcanlogin, r.rolpassword IS NULL,"
+        " (SELECT string_agg(g.rolname, ',') FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+        "  WHERE m.member = r.oid)"
+        " FROM pg_authid r WHERE r.rolname = 'postgres_exporter'"
+    )
+    result = psql(host, sql, db="postgres")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "f|t|t|pg_monitor"
