@@ -116,17 +116,40 @@ def run(
         envvar="AIRDROPS_EVENTS_SOURCE",
         help="Name of this host's event logs when several collectors share a warehouse (stream events:<source>).",
     ),
+    events_retention: str = typer.Option(
+        None,
+        envvar="AIRDROPS_EVENTS_RETENTION",
+        help="After each run, delete event files loaded to their end, rotated, and older than this (e.g. 30d).",
+    ),
+    metrics_retention: str = typer.Option(
+        None,
+        envvar="AIRDROPS_METRICS_RETENTION",
+        help="After each run, forget the months of metric samples that ended longer ago than this (e.g. 400d).",
+    ),
+    detach_expired_months: bool = typer.Option(
+        False, envvar="AIRDROPS_DETACH_EXPIRED_MONTHS", help="PostgreSQL: detach those months' partitions, not drop."
+    ),
 ) -> None:
-    """Load the event logs (and Prometheus, when given) into the warehouse, once or on a schedule."""
+    """Load the event logs (and Prometheus, when given) into the warehouse, once or on a schedule.
+
+    Nothing is ever deleted unless a retention is given.
+    """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from airdrops import monitoring
+    from airdrops.collectors.retention import RetentionPolicy
 
     interval = parse_every(every) if every else None
+    policy = RetentionPolicy(
+        events_max_age_s=parse_every(events_retention) if events_retention else None,
+        metrics_max_age_s=parse_every(metrics_retention) if metrics_retention else None,
+        detach_only=detach_expired_months,
+    )
     monitoring.configure(COLLECTOR_JOB, port=metrics_port if interval else 0, events_dir="")
     url = _url(warehouse)
     metrics = _metrics_config(prometheus, prometheus_ca_file)
     while True:
         ok = _run_once(url, metrics, events_dir, source, since, until)
+        ok = _retain(url, events_dir, source, policy) and ok
         if interval is None:
             raise typer.Exit(0 if ok else 1)
         console.print(f"next run in {interval:.0f} s")
@@ -186,6 +209,32 @@ def _run_once(
     if table.row_count:
         console.print(table)
     return ok
+
+
+def _retain(url: Any, events_dir: str | None, source: str, policy: Any) -> bool:
+    """Apply the retention policy after a run; False (and one line) when it failed."""
+    import os
+
+    from airdrops.collectors.config import EventsConfig
+    from airdrops.collectors.pipeline import EVENTS_DIR_ENV
+    from airdrops.collectors.retention import apply_retention
+    from airdrops.collectors.warehouse import connect
+
+    if policy.events_max_age_s is None and policy.metrics_max_age_s is None:
+        return True
+    directory = Path(events_dir or os.environ.get(EVENTS_DIR_ENV) or "events")
+    try:
+        with connect(url) as conn:
+            report = apply_retention(conn, EventsConfig(source=source).stream, directory, policy)
+    except Exception as exc:  # reported, and the next run tries again
+        _error(f"retention failed: {url.scrub(str(exc))}")
+        return False
+    if report.event_files or report.metric_months:
+        console.print(
+            f"retention: deleted {len(report.event_files)} loaded event files; "
+            f"forgot metric months {', '.join(report.metric_months) or 'none'}"
+        )
+    return True
 
 
 def _error(message: str) -> None:

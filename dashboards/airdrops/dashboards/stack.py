@@ -15,7 +15,7 @@ from airdrops.dashboards.common import TAG, base_dashboard, datasource_variable,
 from airdrops.dashboards.panels import number_panels, row, stat, state, timeseries
 from airdrops.dashboards.queries import RANGE, RATE, Query
 from airdrops.rules import postgres_alerts, stack_alerts
-from airdrops.rules.config import DEFAULT, RulesConfig
+from airdrops.rules.config import DEFAULT, RulesConfig, seconds
 from airdrops.rules.expr import aggregate
 from airdrops.rules.model import Alert
 from airdrops.rules.stack_alerts import selector
@@ -220,6 +220,7 @@ def postgres_row(dash: builder.Dashboard, cfg: RulesConfig) -> builder.Dashboard
                 [Query(selector("pg_up", pg), "{{instance}}")],
                 steps=((None, "red"), (1, "green")),
                 mappings=state({"0": ("DOWN", "red"), "1": ("UP", "green")}),
+                width=4,
             )
         )
         .with_panel(
@@ -229,6 +230,18 @@ def postgres_row(dash: builder.Dashboard, cfg: RulesConfig) -> builder.Dashboard
                 "short",
                 [Query(deadlocks, "{{datname}}")],
                 steps=((None, "green"), (1, "orange")),
+                width=4,
+            )
+        )
+        .with_panel(
+            stat(
+                "Last backup",
+                f"Age of the last successful backup of each database; PostgresBackupTooOld above "
+                f"{cfg.postgres_backup_max_age}.",
+                "s",
+                [Query(f"time() - {postgres_alerts.backup_finished(_by(cfg.node_selector))}", "{{database}}")],
+                steps=((None, "green"), (seconds(cfg.postgres_backup_max_age), "red")),
+                width=4,
             )
         )
         .with_panel(

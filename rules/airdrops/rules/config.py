@@ -215,6 +215,10 @@ class RulesConfig:
     postgres_growth_for: str = "1h"
     postgres_transaction_max_seconds: int = 3600
     postgres_transaction_for: str = "5m"
+    #: The last successful backup (airdrops-pg-backup, through node_exporter's textfile collector)
+    #: older than this fires PostgresBackupTooOld: a daily timer plus slack.
+    postgres_backup_max_age: str = "26h"
+    postgres_backup_for: str = "15m"
 
     # --- SLOs (multi-window, multi-burn-rate) -------------------------------------------------------
 

@@ -7,7 +7,7 @@ inventory name of the database host), not a bot.
 
 from __future__ import annotations
 
-from airdrops.rules.config import RulesConfig
+from airdrops.rules.config import RulesConfig, seconds
 from airdrops.rules.expr import aggregate, num, pct
 from airdrops.rules.model import Alert, Group
 from airdrops.rules.stack_alerts import selector
@@ -33,6 +33,12 @@ def longest_transaction(pg: str) -> str:
     """Seconds the oldest open transaction of each database has run (idle sessions have none)."""
     tx = selector("pg_stat_activity_max_tx_duration", pg, 'state!="idle"')
     return aggregate("max by (job, instance, datname)", tx)
+
+
+def backup_finished(node: str) -> str:
+    """When the last successful backup of each database started (written by airdrops-pg-backup for
+    node_exporter's textfile collector: `node` selects node_exporter's job)."""
+    return selector("warehouse_backup_last_success_timestamp_seconds", node)
 
 
 def postgres(cfg: RulesConfig) -> Group:
@@ -88,6 +94,16 @@ def postgres(cfg: RulesConfig) -> Group:
                 "A transaction in database {{ $labels.datname }} on {{ $labels.instance }} has been open for "
                 "{{ $value | humanizeDuration }}: it holds locks and keeps VACUUM from reclaiming space.",
                 cfg.postgres_transaction_for,
+            ),
+            Alert(
+                "PostgresBackupTooOld",
+                f"time() - {backup_finished(cfg.node_selector)}\n> {seconds(cfg.postgres_backup_max_age)}",
+                "warning",
+                "The warehouse's last backup is too old.",
+                "The last successful backup of database {{ $labels.database }} on {{ $labels.instance }} "
+                f"started {{{{ $value | humanizeDuration }}}} ago (over {cfg.postgres_backup_max_age}): "
+                "airdrops-pg-backup fails or its timer stopped.",
+                cfg.postgres_backup_for,
             ),
         ),
     )

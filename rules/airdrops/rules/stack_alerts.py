@@ -43,6 +43,7 @@ STACK_SERIES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "alertmanager_notifications_failed_total": ("alertmanager", ("integration", "reason"), ""),
     "alertmanager_notifications_total": ("alertmanager", ("integration",), ""),
     "alertmanager_cluster_members": ("alertmanager", (), "clustering is on"),
+    "warehouse_backup_last_success_timestamp_seconds": ("node_exporter", ("database",), "backups are on"),
     "pg_up": ("postgres_exporter", (), ""),
     "pg_settings_max_connections": ("postgres_exporter", ("server",), ""),
     "pg_settings_superuser_reserved_connections": ("postgres_exporter", ("server",), ""),

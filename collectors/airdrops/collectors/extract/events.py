@@ -26,6 +26,22 @@ _log = logging.getLogger("airdrops.collectors")
 _SERIES = re.compile(r"^(?P<series>.+)-(?P<seq>\d+)\.jsonl$")
 
 
+def closed_files(names: list[str]) -> set[str]:
+    """The files no writer appends to any more: a later file of the same writer (`<series>-<seq>.jsonl`,
+    seq higher) exists, so the bot rotated past them."""
+    latest: dict[str, int] = {}
+    for name in names:
+        if m := _SERIES.match(name):
+            latest[m["series"]] = max(latest.get(m["series"], -1), int(m["seq"]))
+    return {name for name in names if (m := _SERIES.match(name)) and latest[m["series"]] > int(m["seq"])}
+
+
+def event_files(directory: Path) -> dict[str, Path]:
+    """Every `*.jsonl` under `directory`, by its name relative to it (the watermark's keys)."""
+    paths = sorted(p for p in directory.rglob("*.jsonl") if p.is_file())
+    return {p.relative_to(directory).as_posix(): p for p in paths}
+
+
 @dataclass(frozen=True)
 class FilePosition:
     """How far a file has been read: bytes, and complete lines (for `file:line` in the quarantine)."""
@@ -94,15 +110,11 @@ class EventLogReader:
         self._cursors = self._scan()
 
     def _scan(self) -> list[_Cursor]:
-        paths = sorted(p for p in self.directory.rglob("*.jsonl") if p.is_file())
-        names = [p.relative_to(self.directory).as_posix() for p in paths]
-        latest: dict[str, int] = {}  # writer series -> highest seq seen
-        for name in names:
-            m = _SERIES.match(name)
-            if m:
-                latest[m["series"]] = max(latest.get(m["series"], -1), int(m["seq"]))
+        files = event_files(self.directory)
+        names = list(files)
+        closed = closed_files(names)
         cursors = []
-        for path, name in zip(paths, names, strict=True):
+        for name, path in files.items():
             start = self._positions.get(name, FilePosition())
             size = path.stat().st_size
             if size < start.offset:
@@ -111,9 +123,7 @@ class EventLogReader:
                 )
                 start = FilePosition()
                 self._positions[name] = start
-            m = _SERIES.match(name)
-            final = m is not None and latest[m["series"]] > int(m["seq"])  # a later file of the same writer exists
-            cursors.append(_Cursor(path, name, start, final, size))
+            cursors.append(_Cursor(path, name, start, name in closed, size))
         # Files removed since (retention) no longer need a position.
         for gone in set(self._positions) - set(names):
             del self._positions[gone]

@@ -278,3 +278,57 @@ def test_exporter_login_is_a_pg_monitor_member_and_nothing_more(host):
     result = psql(host, sql, db="postgres")
     assert result.rc == 0, result.stderr
     assert result.stdout.strip() == "f|t|t|pg_monitor"
+
+
+def test_backup_timer_is_scheduled(host):
+    timer = host.run("systemctl is-enabled airdrops-pg-backup.timer; systemctl is-active airdrops-pg-backup.timer")
+    assert timer.stdout.split() == ["enabled", "active"]
+
+
+BACKUPS = "/var/backups/airdrops-postgresql"
+METRICS = "/var/lib/prometheus/node-exporter/airdrops_warehouse_backup.prom"
+
+
+def _dumps(host):
+    return sorted(host.run(f"ls -1 {BACKUPS}").stdout.split())
+
+
+# Last in the file: it drops the warehouse (and restores it).
+def test_backup_then_restore_after_the_warehouse_is_destroyed_brings_every_row_back(host):
+    fill = (
+        "INSERT INTO etl_runs (run_id, stream, started_at, status)"
+        " SELECT 'backup-proof-' || i, 'verify', now(), 'succeeded' FROM generate_series(1, 500) i"
+        " ON CONFLICT (run_id) DO NOTHING"
+    )
+    assert psql(host, fill).rc == 0
+    before = psql(host, "SELECT count(*), md5(string_agg(run_id, ',' ORDER BY run_id)) FROM etl_runs").stdout
+    first = _dumps(host)
+    assert len(first) == 1, first  # the converge's first backup
+    for _ in range(2):  # names have one-second resolution
+        host.run("sleep 1")
+        run = host.run("systemctl start airdrops-pg-backup.service")
+        assert run.rc == 0, run.stderr
+    dumps = _dumps(host)
+    assert len(dumps) == 2 and first[0] not in dumps, dumps  # postgresql_backup_keep: 2
+    metrics = host.file(METRICS).content_string
+    assert 'warehouse_backup_last_run_success{database="airdrops"} 1' in metrics
+    stamp = float(metrics.split('warehouse_backup_last_success_timestamp_seconds{database="airdrops"} ')[1].split()[0])
+    assert abs(stamp - float(host.run("date +%s").stdout)) < 300
+
+    assert host.run("runuser -u postgres -- dropdb --force airdrops").rc == 0
+    assert psql(host, "SELECT 1").rc != 0, "the warehouse is still there"
+    restore = host.run("airdrops-pg-restore")
+    assert restore.rc == 0, restore.stderr
+    assert f"restored airdrops from {BACKUPS}/{dumps[-1]}" in restore.stdout
+    assert psql(host, "SELECT count(*), md5(string_agg(run_id, ',' ORDER BY run_id)) FROM etl_runs").stdout == before
+    # The grants came back with the database: the reader reads the views, the writer writes.
+    assert psql(host, "SELECT count(*) >= 0 FROM claim_success_rate", *READER).stdout.strip() == "t"
+    assert (
+        psql(
+            host,
+            "INSERT INTO etl_runs (run_id, stream, started_at, status) VALUES "
+            "('after-restore', 'verify', now(), 'running')",
+            *ETL,
+        ).rc
+        == 0
+    )

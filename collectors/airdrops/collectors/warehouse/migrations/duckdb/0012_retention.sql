@@ -1,0 +1,2 @@
+-- DuckDB does not partition metric_samples: retention deletes the old months' rows instead
+-- (airdrops.collectors.retention). The version is kept so both dialects share one version sequence.
