@@ -36,6 +36,11 @@ RATIO = {
     "AirdropsRpcAvailabilityBudgetBurn": "airdrops_rpc_errors",
     "AirdropsClaimSuccessBudgetBurn": "airdrops_claim_failures",
 }
+#: The minimum-traffic guard: events recorded over the long window, and the least that may page.
+TRAFFIC = {
+    "AirdropsRpcAvailabilityBudgetBurn": ("airdrops_rpc_requests", 200),
+    "AirdropsClaimSuccessBudgetBurn": ("airdrops_claim_counted_attempts", 20),
+}
 
 
 def test_the_objectives_are_the_documented_ones():
@@ -59,9 +64,14 @@ def test_burn_rate_rule(alert_rules, alert, long, short, severity, for_, thresho
     assert rule["labels"] == {"severity": severity, "long": long, "short": short}
     assert rule["for"] == for_
     # Both windows compared with the same threshold, written as `(factor * budget)`.
-    clauses = re.fullmatch(r"(\S+) > \(([\d.]+) \* ([\d.]+)\)\nand\n(\S+) > \(([\d.]+) \* ([\d.]+)\)", rule["expr"])
+    clauses = re.fullmatch(
+        r"(\S+) > \(([\d.]+) \* ([\d.]+)\)\nand\n(\S+) > \(([\d.]+) \* ([\d.]+)\)\nand on \(bot_id\)\n(\S+) >= (\d+)",
+        rule["expr"],
+    )
     assert clauses, rule["expr"]
-    long_ratio, f1, b1, short_ratio, f2, b2 = clauses.groups()
+    long_ratio, f1, b1, short_ratio, f2, b2, traffic, minimum = clauses.groups()
+    events, least = TRAFFIC[alert]
+    assert (traffic, int(minimum)) == (f"bot_id:{events}:increase{long}", least)
     assert (f1, b1) == (f2, b2)
     assert float(f1) * float(b1) == pytest.approx(threshold, rel=1e-12)
     assert long_ratio == f"bot_id:{RATIO[alert]}:ratio_rate{long}"

@@ -6,8 +6,10 @@ from grafana_foundation_sdk.models import dashboard as model
 
 from airdrops.dashboards import queries as q
 from airdrops.dashboards.common import new_dashboard
-from airdrops.dashboards.panels import number_panels, row, stat, state, timeseries
+from airdrops.dashboards.panels import bar_gauge, number_panels, row, stat, state, timeseries
 from airdrops.monitoring import vocabulary
+from airdrops.rules.config import DEFAULT
+from airdrops.rules.expr import pct
 
 UID = "airdrops-overview"
 TITLE = "Airdrops / System Overview"
@@ -93,6 +95,20 @@ def dashboard() -> model.Dashboard:
                 "currencyUSD",
                 [q.CLAIMED_VALUE],
                 height=8,
+            )
+        )
+        .with_panel(
+            bar_gauge(
+                "SLO error budget left",
+                f"Share of each SLO's error budget (claim success {pct(DEFAULT.claim_success_objective)}, RPC "
+                f"availability {pct(DEFAULT.rpc_availability_objective)}) not spent over the time range; choose "
+                "30 days for the budget's own window. Below 0: over-spent.",
+                "percentunit",
+                q.SLO_BUDGET_LEFT,
+                steps=((None, "red"), (0, "orange"), (0.25, "green")),
+                bounds=(-1, 1),
+                width=24,
+                height=6,
             )
         )
         .with_row(row("RPC"))

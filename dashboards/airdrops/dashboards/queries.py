@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from airdrops.monitoring import catalog
+from airdrops.rules.config import DEFAULT
 from airdrops.rules.slo import counted_claims
 
 #: The label of the scheduler's job name (catalogue attribute `job_name`).
@@ -126,6 +127,30 @@ CLAIM_SUCCESS_RATIO = Query(
     "success",
 )
 CLAIMED_VALUE = Query(f"{in_range('airdrops.claim.value')} or vector(0)", "claimed")
+
+
+def budget_left(failures: str, total: str, budget: float, title: str) -> Query:
+    """Share of an SLO's error budget left per bot over the time range: 1 - error ratio / budget."""
+    bad, all_ = (f"sum by (bot_id) (increase({s}[{RANGE}]))" for s in (failures, total))
+    return Query(f"1 - (\n  ({bad} or 0 * {all_})\n  / {all_}\n) / {budget:g}", f"{{{{bot_id}}}} {title}")
+
+
+#: The SLOs of rules/airdrops/rules/slo.py (the same failures, totals and budgets; a test holds them
+#: together), with the dashboard's variables.
+SLO_BUDGET_LEFT = [
+    budget_left(
+        sel("airdrops.claim.attempts", where=counted_claims(), outcome="failure"),
+        sel("airdrops.claim.attempts", where=counted_claims()),
+        1 - DEFAULT.claim_success_objective,
+        "claim success",
+    ),
+    budget_left(
+        sel("airdrops.rpc.request.errors"),
+        sel("airdrops.rpc.request.duration", "_count"),
+        1 - DEFAULT.rpc_availability_objective,
+        "RPC availability",
+    ),
+]
 RPC_LATENCY = quantiles("airdrops.rpc.request.duration")
 RPC_ERROR_RATIO = Query(
     f"(sum({rate('airdrops.rpc.request.errors')}) or vector(0))"

@@ -274,7 +274,8 @@ def _burn_alerts(cfg: RulesConfig, s: Slo) -> list[Alert]:
         out.append(
             Alert(
                 f"Airdrops{s.alert}BudgetBurn",
-                f"{s.ratio_name(w.long)} > {threshold}\nand\n{s.ratio_name(w.short)} > {threshold}",
+                f"{s.ratio_name(w.long)} > {threshold}\nand\n{s.ratio_name(w.short)} > {threshold}"
+                f"\nand on (bot_id)\n{s.events_name(w.long)} >= {s.min_events}",
                 w.severity,
                 f"The {s.title} SLO ({pct(s.objective)}) is burning its error budget too fast.",
                 f"{{{{ $value | humanizePercentage }}}} of bot {{{{ $labels.bot_id }}}}'s {s.what} failed over the "

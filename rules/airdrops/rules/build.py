@@ -49,12 +49,12 @@ def write(directory: Path, config: RulesConfig = DEFAULT) -> list[str]:
     return paths
 
 
-def build(root: Path, config: RulesConfig = DEFAULT) -> list[Path]:
-    """Write `<root>/rules/recording.yml` and `<root>/rules/alerts.yml`; returns those that changed.
+def build(root: Path, config: RulesConfig = DEFAULT, out: Path | None = None) -> list[Path]:
+    """Write `recording.yml` and `alerts.yml` into `out` (default `<root>/rules`); returns those that changed.
 
     A file already up to date is left alone (and not returned), like `airdrops docs build`.
     """
-    out = root / "rules"
+    out = out or root / "rules"
     out.mkdir(parents=True, exist_ok=True)
     changed = []
     for name, text in render(config).items():

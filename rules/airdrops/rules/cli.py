@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 
 rules_app = typer.Typer(help="Prometheus recording and alerting rules, generated from code.", no_args_is_help=True)
 alerting_app = typer.Typer(help="The Alertmanager configuration, generated from code.", no_args_is_help=True)
 console = Console()
+errors = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -17,11 +20,28 @@ def register(app: typer.Typer) -> None:
 
 
 @rules_app.command("build")
-def rules_build() -> None:
+def rules_build(
+    config: Path = typer.Option(
+        None,
+        "--config",
+        help="YAML of settings over the defaults (thresholds, for: waits, objectives, runbook_base_url; "
+        "the names of rules/airdrops/rules/config.py).",
+    ),
+    out: Path = typer.Option(None, "--out", help="Directory to write into (default: the checkout's rules/)."),
+) -> None:
     """Regenerate rules/recording.yml and rules/alerts.yml from rules/airdrops/rules/."""
     from airdrops.rules.build import build, changes, repo_root
+    from airdrops.rules.config import DEFAULT, RulesConfigError, load_overrides
 
-    console.print(changes(build(repo_root()), "rules"))
+    settings = DEFAULT
+    if config is not None:
+        try:
+            settings = load_overrides(config.read_text(), str(config))
+        except (OSError, RulesConfigError) as exc:
+            errors.print(f"[bold red]error[/]: {exc}", highlight=False)
+            raise typer.Exit(2) from None
+    root = repo_root() if out is None else out
+    console.print(changes(build(root, settings, out), "rules"))
 
 
 @alerting_app.command("build")

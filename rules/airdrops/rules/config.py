@@ -226,6 +226,10 @@ class RulesConfig:
     rpc_availability_objective: float = 0.995
     #: Share of counted claim attempts that must succeed, per bot: a 5% error budget.
     claim_success_objective: float = 0.95
+    #: Minimum traffic: a burn-rate alert also needs this many RPC requests (counted claims) in its
+    #: long window, so a bot making a handful of claims a day does not page on a single failure.
+    rpc_slo_min_events: int = 200
+    claim_slo_min_events: int = 20
     #: The workbook's table: 2% of a 30-day budget in 1h (14.4x) or 5% in 6h (6x) pages;
     #: 10% in 1d (3x) or 10% in 3d (1x) makes a ticket. `for:` as kubernetes-mixin's.
     burn_rate_windows: tuple[BurnRateWindow, ...] = field(
@@ -260,6 +264,40 @@ class RulesConfig:
 
 
 DEFAULT = RulesConfig()
+
+
+class RulesConfigError(ValueError):
+    """A rules settings file that cannot be used, with what is wrong in it."""
+
+
+def load_overrides(text: str, where: str = "rules config") -> RulesConfig:
+    """`DEFAULT` with the YAML mapping `text` over it; every key and value checked against the defaults."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise RulesConfigError(f"{where}: not YAML: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise RulesConfigError(f"{where}: expected a mapping of settings, e.g. `bot_down_for: 5m`")
+    for key, value in data.items():
+        default = getattr(DEFAULT, str(key), None)
+        expected = type(default)
+        if default is None or isinstance(default, tuple):
+            continue  # unknown keys are with_overrides' to report; tuples are checked by their builders
+        ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
+        if isinstance(value, bool) != isinstance(default, bool) or not ok:
+            raise RulesConfigError(f"{where}: {key} must be a {expected.__name__} like {default!r}, got {value!r}")
+        if isinstance(default, str) and _is_duration(default) and not _is_duration(value):
+            raise RulesConfigError(f"{where}: {key} must be a duration like {default!r}, got {value!r}")
+    try:
+        return DEFAULT.with_overrides(data)
+    except (KeyError, TypeError) as exc:
+        raise RulesConfigError(f"{where}: {exc.args[0] if exc.args else exc}") from None
+
+
+def _is_duration(text: str) -> bool:
+    return len(text) > 1 and text[:-1].isdigit() and text[-1] in _UNITS
 
 
 def _burn_rate_window(item: Mapping[str, Any]) -> BurnRateWindow:

@@ -7,7 +7,7 @@ here, so a rename cannot leave an alert reading a series nobody records.
 
 from __future__ import annotations
 
-from airdrops.rules.config import RulesConfig
+from airdrops.rules.config import RulesConfig, seconds
 from airdrops.rules.expr import by, level, metric, num, ratio_rate, selector
 from airdrops.rules.model import Group, Record
 from airdrops.rules.slo import counted_claims, slos
@@ -215,15 +215,18 @@ def ops(cfg: RulesConfig) -> Group:
 
 
 def slo(cfg: RulesConfig) -> Group:
-    """The SLO error ratios over every window a burn-rate alert reads."""
-    return Group(
-        "airdrops-slo.rules",
-        tuple(
-            Record(s.ratio_name(w), ratio_rate(s.failures, s.total, "bot_id", w))
-            for s in slos(cfg)
-            for w in cfg.slo_windows
-        ),
-    )
+    """The SLO error ratios over every window a burn-rate alert reads, and the traffic of each long
+    window (the alerts' minimum-traffic guard)."""
+    longs = sorted({b.long for b in cfg.burn_rate_windows}, key=seconds)
+    ratios = [
+        Record(s.ratio_name(w), ratio_rate(s.failures, s.total, "bot_id", w))
+        for s in slos(cfg)
+        for w in cfg.slo_windows
+    ]
+    traffic = [
+        Record(s.events_name(w), f"sum by (bot_id) (increase({s.total}[{w}]))") for s in slos(cfg) for w in longs
+    ]
+    return Group("airdrops-slo.rules", tuple(ratios + traffic))
 
 
 def groups(cfg: RulesConfig) -> list[Group]:

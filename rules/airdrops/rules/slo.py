@@ -26,6 +26,10 @@ class Slo:
     #: Selectors of the failure and total counters.
     failures: str
     total: str
+    #: What the total counts, in the name of its recorded increase: `bot_id:<events>:increase<window>`.
+    events: str
+    #: Events the long window of a burn-rate alert must hold for the alert to fire.
+    min_events: int
 
     @property
     def error_budget(self) -> float:
@@ -33,6 +37,9 @@ class Slo:
 
     def ratio_name(self, window: str) -> str:
         return f"bot_id:{self.metric}:ratio_rate{window}"
+
+    def events_name(self, window: str) -> str:
+        return f"bot_id:{self.events}:increase{window}"
 
 
 def counted_claims() -> str:
@@ -55,6 +62,8 @@ def slos(cfg: RulesConfig) -> tuple[Slo, ...]:
             cfg.claim_success_objective,
             selector(claims, cfg.bot_selector, 'outcome="failure"', counted),
             selector(claims, cfg.bot_selector, counted),
+            "airdrops_claim_counted_attempts",
+            cfg.claim_slo_min_events,
         ),
         Slo(
             "airdrops_rpc_errors",
@@ -64,5 +73,7 @@ def slos(cfg: RulesConfig) -> tuple[Slo, ...]:
             cfg.rpc_availability_objective,
             selector(metric("airdrops.rpc.request.errors"), cfg.bot_selector),
             selector(metric("airdrops.rpc.request.duration", "_count"), cfg.bot_selector),
+            "airdrops_rpc_requests",
+            cfg.rpc_slo_min_events,
         ),
     )

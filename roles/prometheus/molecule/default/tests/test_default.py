@@ -127,6 +127,15 @@ def test_rules_loaded(probe):
     assert {g["file"].rsplit("/", 1)[0] for g in groups} == {"/etc/prometheus/rules"}
 
 
+def test_the_loaded_rules_carry_the_inventorys_settings(probe):
+    """prometheus_rules_overrides (molecule.yml): the rules Prometheus runs were regenerated with them."""
+    alerting = [r for g in probe["rules"] for r in g["rules"] if r["type"] == "alerting"]
+    (bot_down,) = [r for r in alerting if r["name"] == "AirdropsBotDown"]
+    assert bot_down["duration"] == 420  # bot_down_for: 7m (the default is 2m)
+    urls = {r["annotations"]["runbook_url"] for r in alerting}
+    assert urls and all(u.startswith("https://runbooks.example.org/airdrops.md#") for u in urls)
+
+
 @pytest.mark.parametrize("job", ["prometheus", "node", "extra-static"])
 def test_target_up(host, probe, job):
     mine = [t for t in probe["targets"] if t["labels"]["job"] == job]
