@@ -125,3 +125,44 @@ def test_an_unreachable_server_is_retried_then_one_clear_line(tmp_path):
     out = run("report", "--warehouse", "postgresql://etl:hunter2@127.0.0.1:1/airdrops", cwd=tmp_path, ok=False)
     _one_line_error(out, "unavailable after 5 attempts", "Connection refused")
     assert out.stderr.count("retry") == 4 and "hunter2" not in out.stderr
+
+
+def test_a_settings_file_drives_the_metric_streams(tmp_path):
+    """`etl run --config`: the file's Prometheus, headers and queries, with no --prometheus."""
+    from airdrops.services import Prometheus
+    from tests.servers import query, wait_for
+
+    with Prometheus(tmp_path / "prom", targets=[], self_job="prometheus") as prom:
+        wait_for(lambda: query(prom.url, "count_over_time(up[1m]) >= 3"), timeout=60)
+        (tmp_path / "etl.yml").write_text(
+            f"prometheus:\n  url: {prom.url}\n  headers: {{X-Scope-OrgID: airdrops}}\n"
+            "backfill: 5m\nlag: 0s\nqueries:\n  - name: targets_up\n    expr: sum(up)\n    step: 1s\n"
+        )
+        (tmp_path / "events").mkdir()
+        db = tmp_path / "w.duckdb"
+        run(
+            "etl",
+            "run",
+            "--config",
+            "etl.yml",
+            "--warehouse",
+            f"duckdb:///{db}",
+            "--events-dir",
+            "events",
+            cwd=tmp_path,
+        )
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        runs = con.execute(
+            "SELECT stream, status, rows_loaded FROM etl_runs WHERE stream LIKE 'prometheus:%'"
+        ).fetchall()
+    assert [(s, st) for s, st, _ in runs] == [("prometheus:targets_up", "succeeded")]
+    assert runs[0][2] > 0
+
+
+def test_a_wrong_settings_file_is_one_line(tmp_path):
+    (tmp_path / "etl.yml").write_text("prometheus:\n  url: http://127.0.0.1:1\n  bearer: x\n")
+    out = run("etl", "run", "--config", "etl.yml", "--warehouse", "duckdb:///w.duckdb", cwd=tmp_path, ok=False)
+    assert out.returncode == 2
+    assert "unknown keys bearer" in out.stderr and "Traceback" not in out.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -62,13 +63,20 @@ def _run_scenario(project: str, scenario: str) -> dict[str, float]:
         return time.monotonic() - start
 
     timings: dict[str, float] = {}
-    molecule("destroy")
+    if _leftovers(project):  # a run killed earlier; a destroy of nothing costs seconds
+        molecule("destroy")
     try:
         for step in _sequence(project, scenario):
             timings[step] = molecule(step)
     finally:
         molecule("destroy")
     return timings
+
+
+def _leftovers(project: str) -> bool:
+    """Whether containers of this project's scenarios exist (molecule/run names them airdrops-<dir>-...)."""
+    names = subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True).stdout
+    return any(name.startswith(f"airdrops-{Path(project).name}-") for name in names.split())
 
 
 def _expected_seconds(project: str, scenario: str) -> float:
@@ -82,10 +90,9 @@ def _expected_seconds(project: str, scenario: str) -> float:
 def scenario_runs(request: pytest.FixtureRequest):
     """Runs the selected scenarios WORKERS at a time, longest first, from the first test that asks.
 
-    A scenario spends about half its time waiting on apt, pip and systemd inside its containers, so
-    two side by side finish the set in about two thirds of the time; containers, networks and the
-    ephemeral directories are named per scenario, and the roles retry apt while a neighbour holds
-    the shared package cache's lock."""
+    Containers, networks and ephemeral directories are named per scenario, and every apt task of the
+    roles retries while a neighbour holds the shared package cache's lock, so scenarios can run side
+    by side (AIRDROPS_MOLECULE_WORKERS)."""
     wanted = [
         (item.callspec.params["project"], item.callspec.params["scenario"])
         for item in request.session.items

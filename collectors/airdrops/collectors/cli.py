@@ -106,6 +106,12 @@ def run(
     prometheus_ca_file: str = typer.Option(
         None, envvar="AIRDROPS_PROMETHEUS_CA_FILE", help="CA certificate (PEM) to verify Prometheus' HTTPS with."
     ),
+    config: str = typer.Option(
+        None,
+        envvar="AIRDROPS_ETL_CONFIG",
+        help="YAML of the metric streams: Prometheus auth, TLS, headers, queries (docs/operations.md, "
+        "'The ETL's settings'); loads the metrics even without --prometheus.",
+    ),
     events_dir: str = typer.Option(None, help="Event log directory (default $AIRDROPS_EVENTS_DIR, else ./events)."),
     since: str | None = typer.Option(None, help="Prometheus window start (RFC 3339 or unix s); default: watermark."),
     until: str | None = typer.Option(None, help="Prometheus window end (default: now)."),
@@ -146,7 +152,7 @@ def run(
     )
     monitoring.configure(COLLECTOR_JOB, port=metrics_port if interval else 0, events_dir="")
     url = _url(warehouse)
-    metrics = _metrics_config(prometheus, prometheus_ca_file)
+    metrics = _metrics_config(prometheus, prometheus_ca_file, config)
     while True:
         ok = _run_once(url, metrics, events_dir, source, since, until)
         ok = _retain(url, events_dir, source, policy) and ok
@@ -157,16 +163,21 @@ def run(
         since = until = None  # later runs resume from the watermarks
 
 
-def _metrics_config(prometheus: str | None, ca_file: str | None) -> Any:
-    """The metric streams' configuration reading `prometheus`; None when no URL is given."""
+def _metrics_config(prometheus: str | None, ca_file: str | None, path: str | None) -> Any:
+    """The metric streams' configuration: the file at `path` (else the defaults), reading `prometheus`
+    when given; None when neither a URL nor a file is given. A wrong file is one line and exit 2."""
     from dataclasses import replace
-    from pathlib import Path
 
-    from airdrops.collectors.config import MetricsConfig
+    from airdrops.collectors.config import ConfigError, MetricsConfig, load_config
 
-    if not prometheus:
+    if not prometheus and not path:
         return None
-    config = MetricsConfig().with_url(prometheus)
+    try:
+        config = load_config(path) if path else MetricsConfig()
+    except ConfigError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+    config = config.with_url(prometheus or None)
     return replace(config, prometheus=replace(config.prometheus, ca_file=Path(ca_file))) if ca_file else config
 
 

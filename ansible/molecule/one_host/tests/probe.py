@@ -48,6 +48,12 @@ print(
             ],
             "receivers": receivers,
             "writer_rows": psql(*WRITER, "SELECT count(*) FROM events_raw"),
+            # How far back the first metrics run started, in minutes (the settings file's backfill).
+            "metrics_backfill_min": psql(
+                *WRITER,
+                "SELECT round(extract(epoch FROM min(window_end) - min(window_start)) / 60) FROM etl_runs"
+                " WHERE stream LIKE 'prometheus:%' AND status = 'succeeded'",
+            ),
             "reader_select": psql(*READER, "SELECT count(*) FROM claim_success_rate"),
             "reader_insert": psql(*READER, "INSERT INTO etl_quarantine (source) VALUES ('x')"),
             "wrong_password": psql("127.0.0.1", "airdrops_collector", "not-the-password", "SELECT 1"),

@@ -45,6 +45,14 @@ def test_reader_reads_views_and_cannot_write(state):
     assert "permission denied" in state["reader_insert"]["err"]
 
 
+def test_the_etl_settings_file_drives_the_metric_streams(host, state):
+    """airdrops_collector_etl_config (molecule.yml): backfill 30m, not the default day."""
+    assert state["metrics_backfill_min"]["rc"] == 0, state["metrics_backfill_min"]
+    assert 25 <= float(state["metrics_backfill_min"]["out"]) <= 35
+    settings = host.file("/etc/airdrops/collector-etl.yml")
+    assert (settings.user, settings.group, settings.mode) == ("root", "airdrops-collector", 0o640)
+
+
 def test_wrong_password_is_rejected(state):
     assert state["wrong_password"]["rc"] != 0
     assert "password authentication failed" in state["wrong_password"]["err"]
