@@ -48,7 +48,7 @@ print(
             ],
             "receivers": receivers,
             "writer_rows": psql(*WRITER, "SELECT count(*) FROM events_raw"),
-            # How far back the first metrics run started, in minutes (the settings file's backfill).
+            # How far back the first metrics run started, in minutes: the backfill of the settings file.
             "metrics_backfill_min": psql(
                 *WRITER,
                 "SELECT round(extract(epoch FROM min(window_end) - min(window_start)) / 60) FROM etl_runs"
