@@ -163,7 +163,7 @@ def run(
         since = until = None  # later runs resume from the watermarks
 
 
-def _metrics_config(prometheus: str | None, ca_file: str | None, path: str | None) -> Any:
+def _metrics_config(prometheus: str | None, ca_file: str | None, path: str | None = None) -> Any:
     """The metric streams' configuration: the file at `path` (else the defaults), reading `prometheus`
     when given; None when neither a URL nor a file is given. A wrong file is one line and exit 2."""
     from dataclasses import replace
