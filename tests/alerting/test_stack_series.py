@@ -5,7 +5,6 @@ gives them. (node_exporter's are checked on the hosts of the multi-host scenario
 from __future__ import annotations
 
 import contextlib
-import shutil
 
 import pytest
 import requests
@@ -15,8 +14,7 @@ from airdrops.alerting import Channels, render
 from airdrops.rules.build import write as write_rules
 from airdrops.rules.stack_alerts import NEWER_LABELS, STACK_SERIES
 from airdrops.services import Alertmanager, Prometheus, WebhookSink
-from airdrops.services.process import Server, free_port
-from tests.servers import wait_for
+from tests.servers import postgres_exporter, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -67,20 +65,10 @@ def test_prometheus_and_alertmanager_serve_every_series_the_stack_alerts_read(tm
 def test_postgres_exporter_serves_every_series_with_the_monitoring_role_only(postgres_server, tmp_path, monkeypatch):
     """The exporter logs in as the postgresql role's monitoring user does: a login with `pg_monitor`
     and nothing else. An open transaction shows under the state the long-transaction alert reads."""
-    binary = shutil.which("prometheus-postgres-exporter")
-    if binary is None:
-        pytest.skip("prometheus-postgres-exporter is not installed (Debian's package; make test has it)")
     import psycopg
 
-    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
-        conn.execute("CREATE ROLE postgres_exporter LOGIN")
-        conn.execute("GRANT pg_monitor TO postgres_exporter")
-    monkeypatch.setenv("DATA_SOURCE_NAME", f"{postgres_server.url('postgres', 'postgres_exporter')}?sslmode=disable")
-    port = free_port()
-    args = [binary, f"--web.listen-address=127.0.0.1:{port}"]
-    url = f"http://127.0.0.1:{port}"
-    exporter = Server(args, tmp_path, f"{url}/metrics", "postgres_exporter")
-    with exporter, psycopg.connect(postgres_server.url()) as open_tx:
+    exporter = postgres_exporter(postgres_server, "postgres_exporter", tmp_path, monkeypatch)
+    with exporter as url, psycopg.connect(postgres_server.url()) as open_tx:
         open_tx.execute("SELECT 1")  # a transaction begins: psycopg does not autocommit here
         page = wait_for(lambda: (p := served(url)).get("pg_stat_database_numbackends") and p, timeout=30)
         text = requests.get(f"{url}/metrics", timeout=10).text

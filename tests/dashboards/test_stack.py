@@ -17,7 +17,7 @@ from airdrops.rules.stack_alerts import STACK_SERIES
 from airdrops.services import Alertmanager, Prometheus, WebhookSink
 from airdrops.services.process import Server, free_port
 from tests.dashboards.grafana import STACK_UIDS, expand, load, metric_names, selectors, targets
-from tests.servers import query, wait_for
+from tests.servers import postgres_exporter, query, wait_for
 
 WINDOWS = {"__rate_interval": "15s", "__interval": "5s", "__range": "1h"}
 #: Series that exist only where systemd runs (PID 1), or where the postgresql role's backup timer
@@ -48,21 +48,14 @@ def _binary(name: str) -> str:
 
 @pytest.mark.integration
 def test_every_panel_has_data_from_the_real_servers(postgres_server, tmp_path, monkeypatch):
-    import psycopg
-
-    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
-        conn.execute("CREATE ROLE stack_exporter LOGIN")
-        conn.execute("GRANT pg_monitor TO stack_exporter")
-    monkeypatch.setenv("DATA_SOURCE_NAME", f"{postgres_server.url('postgres', 'stack_exporter')}?sslmode=disable")
-    node_port, pg_port = free_port(), free_port()
+    node_port = free_port()
     node_args = [_binary("prometheus-node-exporter"), f"--web.listen-address=127.0.0.1:{node_port}"]
-    pg_args = [_binary("prometheus-postgres-exporter"), f"--web.listen-address=127.0.0.1:{pg_port}"]
     with contextlib.ExitStack() as stack:
         stack.enter_context(Server(node_args, tmp_path / "node", f"http://127.0.0.1:{node_port}/metrics", "node"))
-        stack.enter_context(Server(pg_args, tmp_path / "pg", f"http://127.0.0.1:{pg_port}/metrics", "pg"))
+        pg = stack.enter_context(postgres_exporter(postgres_server, "stack_exporter", tmp_path / "pg", monkeypatch))
         sink = stack.enter_context(WebhookSink())
         am = stack.enter_context(Alertmanager(tmp_path / "am", render(Channels(webhook_url=sink.url))))
-        jobs = {"node": [f"127.0.0.1:{node_port}"], "postgres": [f"127.0.0.1:{pg_port}"]}
+        jobs = {"node": [f"127.0.0.1:{node_port}"], "postgres": [pg.removeprefix("http://")]}
         jobs["alertmanager"] = [f"127.0.0.1:{am.port}"]
         prom = stack.enter_context(
             Prometheus(

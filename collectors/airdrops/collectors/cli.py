@@ -224,16 +224,14 @@ def _run_once(
 
 def _retain(url: Any, events_dir: str | None, source: str, policy: Any) -> bool:
     """Apply the retention policy after a run; False (and one line) when it failed."""
-    import os
-
     from airdrops.collectors.config import EventsConfig
-    from airdrops.collectors.pipeline import EVENTS_DIR_ENV
+    from airdrops.collectors.pipeline import events_directory
     from airdrops.collectors.retention import apply_retention
     from airdrops.collectors.warehouse import connect
 
     if policy.events_max_age_s is None and policy.metrics_max_age_s is None:
         return True
-    directory = Path(events_dir or os.environ.get(EVENTS_DIR_ENV) or "events")
+    directory = events_directory(events_dir)
     try:
         with connect(url) as conn:
             report = apply_retention(conn, EventsConfig(source=source).stream, directory, policy)

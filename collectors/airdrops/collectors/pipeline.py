@@ -73,6 +73,11 @@ class RunResult(StreamRun):
         }
 
 
+def events_directory(events_dir: str | Path | None = None) -> Path:
+    """The event log directory: `events_dir`, else `$AIRDROPS_EVENTS_DIR`, else `./events`."""
+    return Path(events_dir or os.environ.get(EVENTS_DIR_ENV) or "events")
+
+
 def run_events(
     url: str | WarehouseURL | None = None,
     events_dir: str | Path | None = None,
@@ -86,7 +91,7 @@ def run_events(
     `$AIRDROPS_EVENTS_DIR` then `./events`. Raises `EtlError` naming the failed stage.
     """
     cfg = config or EventsConfig()
-    directory = Path(events_dir or os.environ.get(EVENTS_DIR_ENV) or "events")
+    directory = events_directory(events_dir)
     stream = EventsStream(directory, cfg, progress)
     session = WarehouseSession(
         WarehouseURL.parse(url),

@@ -23,6 +23,7 @@ from pathlib import Path
 from airdrops.collectors.extract.events import closed_files, event_files, load_positions
 from airdrops.collectors.warehouse.bookkeeping import get_watermark
 from airdrops.collectors.warehouse.connect import Connection
+from airdrops.collectors.warehouse.partitions import months
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,11 @@ def prune_event_files(conn: Connection, stream: str, directory: Path, max_age_s:
     return names
 
 
-def _month_start(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
 def drop_metric_months(conn: Connection, max_age_s: float, *, detach_only: bool = False) -> list[str]:
     """Forget the months of samples that ended before now - `max_age_s`; their names (`YYYY-MM`)."""
     # Months ending by the cutoff are those starting before the cutoff's own month.
-    boundary = _month_start(datetime.fromtimestamp(time.time() - max_age_s, UTC))
+    cutoff = datetime.fromtimestamp(time.time() - max_age_s, UTC)
+    boundary = months(cutoff, cutoff)[0]
     if conn.dialect != "postgres":
         rows = conn.execute(
             "SELECT DISTINCT strftime(ts AT TIME ZONE 'UTC', '%Y-%m') FROM metric_samples WHERE ts < %s ORDER BY 1",
