@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from airdrops.dashboards.queries import SLO_BUDGET_LEFT
+import pytest
+
+from airdrops.dashboards.queries import slo_budget_left
 from airdrops.rules.config import DEFAULT
 from airdrops.rules.slo import slos
 from tests.dashboards.grafana import expand, matchers, selectors
@@ -20,9 +22,17 @@ def _series(expr: str) -> list[tuple[str, frozenset[tuple[str, str]]]]:
     ]
 
 
-def test_the_budget_panel_reads_each_slos_failures_and_total_with_its_budget():
-    assert len(SLO_BUDGET_LEFT) == len(slos(DEFAULT))
-    for query, slo in zip(SLO_BUDGET_LEFT, slos(DEFAULT), strict=True):
+#: A site's settings file: other objectives and expected outcomes reach the panel as they reach the rules.
+SITE = DEFAULT.with_overrides(
+    {"claim_success_objective": 0.95, "rpc_availability_objective": 0.9, "expected_claim_reasons": ["kill_switch"]}
+)
+
+
+@pytest.mark.parametrize("cfg", [DEFAULT, SITE], ids=["defaults", "site settings"])
+def test_the_budget_panel_reads_each_slos_failures_and_total_with_its_budget(cfg):
+    panels = slo_budget_left(cfg)
+    assert len(panels) == len(slos(cfg))
+    for query, slo in zip(panels, slos(cfg), strict=True):
         panel = set(_series(expand(query.expr)))
         rules = set(_series(slo.failures)) | set(_series(slo.total))
         assert panel == rules, (slo.title, panel ^ rules)

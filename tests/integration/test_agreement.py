@@ -39,13 +39,14 @@ from airdrops.bot.live import AIR, ETH_USD, USDC
 from airdrops.collectors.config import OPS_RECORDS, MetricQuery, MetricsConfig
 from airdrops.collectors.metrics_stream import run_metrics
 from airdrops.collectors.pipeline import run_events
-from airdrops.collectors.warehouse import connect
+from airdrops.collectors.warehouse import connect, definitions
 from airdrops.dashboards import queries as promql
 from airdrops.dashboards.analytics import sql
 from airdrops.monitoring import vocabulary
 from airdrops.protocols import LocalNode
 from airdrops.protocols.chain.compile import compile_all
 from airdrops.protocols.chain.deploy import BRIDGE_FEE_BPS, POOL_FEE_BPS
+from airdrops.rules import recording
 from airdrops.rules.build import write as write_rules
 from airdrops.rules.config import DEFAULT
 from tests.analytics.grafana_sql import expand as expand_sql
@@ -262,7 +263,7 @@ def test_the_overview_dashboards_promql(run):
     def panel(query: promql.Query) -> float:
         return value(run["prom"], expand_promql(query.expr, bot_id=BOT, __range="1h"), at=run["at"])
 
-    assert panel(promql.CLAIM_SUCCESS_RATIO) == CLAIMS["success_rate"]
+    assert panel(promql.claim_success_ratio()) == CLAIMS["success_rate"]
     assert panel(promql.CLAIMED_VALUE) == usd(run["chain"]["claimed_usd"])
     assert panel(promql.GAS_USD_IN_RANGE) == usd(run["chain"]["gas_usd"])
     assert panel(promql.FEES_USD_IN_RANGE) == usd(run["chain"]["fees_usd"])
@@ -366,3 +367,31 @@ def test_the_analytics_functions_and_the_report(run):
     html = render(data, source="agreement", generated_at=datetime.now(UTC))
     assert '<div class="label">Claim success rate</div><div class="value">50.0%</div>' in html
     assert f'<div class="label">Gas spent</div><div class="value">${float(chain["gas_usd"]):,.2f}</div>' in html
+
+
+# --- a site's own expected outcomes, everywhere alike ------------------------------------------------------
+
+#: A site that counts RPC errors as outcomes, not faults (one rules/dashboards settings file, and the ETL's
+#: $AIRDROPS_EXPECTED_CLAIM_REASONS): of the 6 attempts 3 count, 2 of them succeeded.
+SITE = DEFAULT.with_overrides({"expected_claim_reasons": [*vocabulary.EXPECTED_CLAIM_REASONS, vocabulary.RPC_ERROR]})
+SITE_RATE = 2 / 3
+
+
+def test_a_sites_expected_outcomes_reach_the_rules_the_panels_the_views_and_the_report_alike(run):
+    # the site's recording rule, evaluated by Prometheus where the recorded value would be
+    name = "bot_id:airdrops_claim_failures:ratio_rate1h"
+    (rule,) = [r for g in recording.groups(SITE) for r in g.rules if getattr(r, "record", None) == name]
+    assert 1 - value(run["prom"], rule.expr, at=run["at"]) == pytest.approx(SITE_RATE, rel=1e-9)
+    overview = value(run["prom"], expand_promql(promql.claim_success_ratio(SITE).expr, bot_id=BOT, __range="1h"),
+                     at=run["at"])  # fmt: skip
+    assert overview == pytest.approx(SITE_RATE, rel=1e-12)
+    with connect(run["warehouse"]) as conn:
+        assert definitions.sync(conn, SITE.expected_claim_reasons) == ["claim_reasons"]
+        try:
+            rate = views(run)["claim_success_rate"].sum()
+            assert (rate["counted"][0], rate["expected_failures"][0]) == (3, 3)
+            assert panel_sql(run, sql.SUCCESS_RATIO) == pytest.approx(SITE_RATE, rel=1e-12)
+            assert compute(views(run)).success_overall["success_rate"][0] == pytest.approx(SITE_RATE, rel=1e-12)
+        finally:
+            assert definitions.sync(conn) == ["claim_reasons"]  # back to the vocabulary's, for the others
+    assert panel_sql(run, sql.SUCCESS_RATIO) == CLAIMS["success_rate"]

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
 from airdrops.collectors.config import WAREHOUSE_HELP
-from airdrops.monitoring.vocabulary import COLLECTOR_JOB, PORTS
+from airdrops.monitoring.vocabulary import COLLECTOR_JOB, EXPECTED_CLAIM_REASONS, EXPECTED_CLAIM_REASONS_ENV, PORTS
 
 warehouse_app = typer.Typer(
     help="The warehouse: PostgreSQL, or an embedded DuckDB file by default.", no_args_is_help=True
@@ -32,6 +32,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(prices_app, name="prices")
 
 
+EXPECTED_HELP = (
+    "Comma-separated failure reasons that are expected outcomes, not faults (default: "
+    f"{','.join(EXPECTED_CLAIM_REASONS)}); give the rules and dashboards the same `expected_claim_reasons`."
+)
 #: The collector's own /metrics port in `--every` mode (bots use another).
 COLLECTOR_PORT = PORTS.collector_metrics
 
@@ -50,10 +54,16 @@ def parse_every(text: str) -> float:
 
 
 @warehouse_app.command("migrate")
-def migrate(warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP)) -> None:
+def migrate(
+    warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP),
+    expected_claim_reasons: str = typer.Option(
+        None, envvar=EXPECTED_CLAIM_REASONS_ENV, help=EXPECTED_HELP, show_default=False
+    ),
+) -> None:
     """Apply the schema migrations (idempotent)."""
     from airdrops.collectors.warehouse import migrate as apply
 
+    _use_expected_reasons(expected_claim_reasons)
     url = _url(warehouse)
     applied = apply(url)
     console.print(f"{url.redacted}: " + (f"applied {', '.join(map(str, applied))}" if applied else "up to date"))
@@ -135,6 +145,9 @@ def run(
     detach_expired_months: bool = typer.Option(
         False, envvar="AIRDROPS_DETACH_EXPIRED_MONTHS", help="PostgreSQL: detach those months' partitions, not drop."
     ),
+    expected_claim_reasons: str = typer.Option(
+        None, envvar=EXPECTED_CLAIM_REASONS_ENV, help=EXPECTED_HELP, show_default=False
+    ),
 ) -> None:
     """Load the event logs (and Prometheus, when given) into the warehouse, once or on a schedule.
 
@@ -144,6 +157,7 @@ def run(
     from airdrops import monitoring
     from airdrops.collectors.retention import RetentionPolicy
 
+    _use_expected_reasons(expected_claim_reasons)
     interval = parse_every(every) if every else None
     policy = RetentionPolicy(
         events_max_age_s=parse_every(events_retention) if events_retention else None,
@@ -161,6 +175,25 @@ def run(
         console.print(f"next run in {interval:.0f} s")
         time.sleep(interval)
         since = until = None  # later runs resume from the watermarks
+
+
+def _use_expected_reasons(text: str | None) -> None:
+    """Check the site's expected outcomes and hand them to every warehouse sync of this process.
+
+    A wrong name is one line and exit 2, before anything is opened.
+    """
+    import os
+
+    from airdrops.collectors.warehouse.definitions import configured_expected
+
+    if not text:
+        return
+    try:
+        chosen = configured_expected({EXPECTED_CLAIM_REASONS_ENV: text})
+    except ValueError as exc:
+        _error(f"--expected-claim-reasons: {exc}")
+        raise typer.Exit(2) from None
+    os.environ[EXPECTED_CLAIM_REASONS_ENV] = ",".join(chosen)
 
 
 def _metrics_config(prometheus: str | None, ca_file: str | None, path: str | None = None) -> Any:

@@ -7,8 +7,7 @@ from grafana_foundation_sdk.models import dashboard as model
 from airdrops.dashboards import queries as q
 from airdrops.dashboards.common import new_dashboard
 from airdrops.dashboards.panels import bar_gauge, number_panels, row, stat, state, timeseries
-from airdrops.monitoring import vocabulary
-from airdrops.rules.config import DEFAULT
+from airdrops.rules.config import DEFAULT, RulesConfig
 from airdrops.rules.expr import pct
 
 UID = "airdrops-overview"
@@ -20,7 +19,8 @@ DESCRIPTION = (
 )
 
 
-def dashboard() -> model.Dashboard:
+def dashboard(cfg: RulesConfig = DEFAULT) -> model.Dashboard:
+    """The overview, with the site's expected claim outcomes and SLO objectives (the rules' settings)."""
     dash = (
         new_dashboard(UID, TITLE, DESCRIPTION)
         .with_row(row("Health"))
@@ -81,9 +81,9 @@ def dashboard() -> model.Dashboard:
             stat(
                 "Claim success rate",
                 "Claims that succeeded over the counted attempts of the time range; expected outcomes "
-                f"({', '.join(vocabulary.EXPECTED_CLAIM_REASONS)}) are not counted (docs/analytics.md).",
+                f"({', '.join(cfg.expected_claim_reasons)}) are not counted (docs/analytics.md).",
                 "percentunit",
-                [q.CLAIM_SUCCESS_RATIO],
+                [q.claim_success_ratio(cfg)],
                 steps=((None, "red"), (0.5, "orange"), (0.9, "green")),
                 height=8,
             )
@@ -100,11 +100,11 @@ def dashboard() -> model.Dashboard:
         .with_panel(
             bar_gauge(
                 "SLO error budget left",
-                f"Share of each SLO's error budget (claim success {pct(DEFAULT.claim_success_objective)}, RPC "
-                f"availability {pct(DEFAULT.rpc_availability_objective)}) not spent over the time range; choose "
+                f"Share of each SLO's error budget (claim success {pct(cfg.claim_success_objective)}, RPC "
+                f"availability {pct(cfg.rpc_availability_objective)}) not spent over the time range; choose "
                 "30 days for the budget's own window. Below 0: over-spent.",
                 "percentunit",
-                q.SLO_BUDGET_LEFT,
+                q.slo_budget_left(cfg),
                 steps=((None, "red"), (0, "orange"), (0.25, "green")),
                 bounds=(-1, 1),
                 width=24,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from airdrops.monitoring import catalog
-from airdrops.rules.config import DEFAULT
+from airdrops.rules.config import DEFAULT, RulesConfig
 from airdrops.rules.slo import counted_claims
 
 #: The label of the scheduler's job name (catalogue attribute `job_name`).
@@ -120,12 +120,17 @@ TX_FAILURE_RATIO = Query(
     "failed",
 )
 CLAIMS_BY_OUTCOME = Query(sum_by("outcome, reason", rate("airdrops.claim.attempts")), "{{outcome}} ({{reason}})")
-#: The vocabulary's claim success rate: successes over counted attempts (expected outcomes left out).
-CLAIM_SUCCESS_RATIO = Query(
-    f"({in_range('airdrops.claim.attempts', outcome='success')} or vector(0))"
-    f" / {in_range('airdrops.claim.attempts', where=counted_claims())}",
-    "success",
-)
+
+
+def claim_success_ratio(cfg: RulesConfig = DEFAULT) -> Query:
+    """The vocabulary's claim success rate: successes over counted attempts (the site's expected outcomes left out)."""
+    return Query(
+        f"({in_range('airdrops.claim.attempts', outcome='success')} or vector(0))"
+        f" / {in_range('airdrops.claim.attempts', where=counted_claims(cfg.expected_claim_reasons))}",
+        "success",
+    )
+
+
 CLAIMED_VALUE = Query(f"{in_range('airdrops.claim.value')} or vector(0)", "claimed")
 
 
@@ -135,22 +140,26 @@ def budget_left(failures: str, total: str, budget: float, title: str) -> Query:
     return Query(f"1 - (\n  ({bad} or 0 * {all_})\n  / {all_}\n) / {budget:g}", f"{{{{bot_id}}}} {title}")
 
 
-#: The SLOs of rules/airdrops/rules/slo.py (the same failures, totals and budgets; a test holds them
-#: together), with the dashboard's variables.
-SLO_BUDGET_LEFT = [
-    budget_left(
-        sel("airdrops.claim.attempts", where=counted_claims(), outcome="failure"),
-        sel("airdrops.claim.attempts", where=counted_claims()),
-        1 - DEFAULT.claim_success_objective,
-        "claim success",
-    ),
-    budget_left(
-        sel("airdrops.rpc.request.errors"),
-        sel("airdrops.rpc.request.duration", "_count"),
-        1 - DEFAULT.rpc_availability_objective,
-        "RPC availability",
-    ),
-]
+def slo_budget_left(cfg: RulesConfig = DEFAULT) -> list[Query]:
+    """The SLOs of rules/airdrops/rules/slo.py (the same failures, totals and budgets; a test holds them
+    together), with the dashboard's variables."""
+    counted = counted_claims(cfg.expected_claim_reasons)
+    return [
+        budget_left(
+            sel("airdrops.claim.attempts", where=counted, outcome="failure"),
+            sel("airdrops.claim.attempts", where=counted),
+            1 - cfg.claim_success_objective,
+            "claim success",
+        ),
+        budget_left(
+            sel("airdrops.rpc.request.errors"),
+            sel("airdrops.rpc.request.duration", "_count"),
+            1 - cfg.rpc_availability_objective,
+            "RPC availability",
+        ),
+    ]
+
+
 RPC_LATENCY = quantiles("airdrops.rpc.request.duration")
 RPC_ERROR_RATIO = Query(
     f"(sum({rate('airdrops.rpc.request.errors')}) or vector(0))"

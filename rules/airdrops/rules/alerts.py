@@ -12,7 +12,6 @@ Alertmanager can group and inhibit by bot.
 
 from __future__ import annotations
 
-from airdrops.monitoring import vocabulary
 from airdrops.rules import pipeline_alerts, postgres_alerts, recording as rec, stack_alerts
 from airdrops.rules.config import RulesConfig, seconds
 from airdrops.rules.expr import aggregate, by, increase_with_births, metric, num, pct, selector, target_down
@@ -102,8 +101,8 @@ def protocols(cfg: RulesConfig) -> Group:
 
 def claims(cfg: RulesConfig) -> Group:
     labels = by("bot_id", "protocol", "airdrop")
-    counted = selector(metric("airdrops.claim.attempts"), cfg.bot_selector, counted_claims())
-    expected = ", ".join(vocabulary.EXPECTED_CLAIM_REASONS)
+    counted = selector(metric("airdrops.claim.attempts"), cfg.bot_selector, counted_claims(cfg.expected_claim_reasons))
+    expected = ", ".join(cfg.expected_claim_reasons)
     return Group(
         "airdrops-claims",
         (

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
+
+from airdrops.rules.config import SETTINGS_HELP
 
 rules_app = typer.Typer(help="Prometheus recording and alerting rules, generated from code.", no_args_is_help=True)
 alerting_app = typer.Typer(help="The Alertmanager configuration, generated from code.", no_args_is_help=True)
@@ -19,29 +22,29 @@ def register(app: typer.Typer) -> None:
     app.add_typer(alerting_app, name="alerting")
 
 
+def settings(config: Path | None) -> Any:
+    """The rules' settings: the defaults, or the file `config` over them; a wrong file is one line and exit 2."""
+    from airdrops.rules.config import DEFAULT, RulesConfigError, load_file
+
+    if config is None:
+        return DEFAULT
+    try:
+        return load_file(config)
+    except RulesConfigError as exc:
+        errors.print(f"[bold red]error[/]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
 @rules_app.command("build")
 def rules_build(
-    config: Path = typer.Option(
-        None,
-        "--config",
-        help="YAML of settings over the defaults (thresholds, for: waits, objectives, runbook_base_url; "
-        "the names of rules/airdrops/rules/config.py).",
-    ),
+    config: Path = typer.Option(None, "--config", help=SETTINGS_HELP),
     out: Path = typer.Option(None, "--out", help="Directory to write into (default: the checkout's rules/)."),
 ) -> None:
     """Regenerate rules/recording.yml and rules/alerts.yml from rules/airdrops/rules/."""
     from airdrops.rules.build import build, changes, repo_root
-    from airdrops.rules.config import DEFAULT, RulesConfigError, load_overrides
 
-    settings = DEFAULT
-    if config is not None:
-        try:
-            settings = load_overrides(config.read_text(), str(config))
-        except (OSError, RulesConfigError) as exc:
-            errors.print(f"[bold red]error[/]: {exc}", highlight=False)
-            raise typer.Exit(2) from None
     root = repo_root() if out is None else out
-    console.print(changes(build(root, settings, out), "rules"))
+    console.print(changes(build(root, settings(config), out), "rules"))
 
 
 @alerting_app.command("build")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
-from airdrops.monitoring.vocabulary import BOT_JOB, COLLECTOR_JOB
+from airdrops.monitoring.vocabulary import BOT_JOB, COLLECTOR_JOB, EXPECTED_CLAIM_REASONS, expected_claim_reasons
 
 Severity = Literal["critical", "warning", "info"]
 
@@ -78,9 +79,11 @@ class RulesConfig:
     #: Counted claim attempts in that hour for the ratio to count.
     claim_min_attempts: int = 5
     claim_failure_ratio_for: str = "15m"
-    # Which claim failures are expected outcomes (not counted in claim ratios and the SLO) is the
-    # vocabulary's (`airdrops.monitoring.vocabulary.EXPECTED_CLAIM_REASONS`), not a setting: the
-    # dashboards, the warehouse's views and the report count claims the same way.
+    #: Claim failure reasons that are expected outcomes, not counted in the claim ratios and the SLO.
+    #: A site that changes them gives the same list to the dashboards (`airdrops dashboards build
+    #: --config`) and to the ETL (`$AIRDROPS_EXPECTED_CLAIM_REASONS`), so the warehouse's views and the
+    #: report count claims alike; the roles do that from one inventory variable.
+    expected_claim_reasons: tuple[str, ...] = EXPECTED_CLAIM_REASONS
 
     # --- scheduler -------------------------------------------------------------------------
 
@@ -258,12 +261,24 @@ class RulesConfig:
             values["burn_rate_windows"] = tuple(
                 w if isinstance(w, BurnRateWindow) else _burn_rate_window(w) for w in values["burn_rate_windows"]
             )
+        if "expected_claim_reasons" in values:
+            names = values["expected_claim_reasons"]
+            if isinstance(names, str):
+                raise TypeError(f"expected_claim_reasons must be a list like {list(EXPECTED_CLAIM_REASONS)}")
+            values["expected_claim_reasons"] = expected_claim_reasons(names)
         if "latency_quantiles" in values:
             values["latency_quantiles"] = tuple(values["latency_quantiles"])
         return dataclasses.replace(self, **values)
 
 
 DEFAULT = RulesConfig()
+
+
+#: The `--config` option's help, for the rules and the dashboards (one settings file serves both).
+SETTINGS_HELP = (
+    "YAML of settings over the defaults (thresholds, for: waits, objectives, expected_claim_reasons, "
+    "runbook_base_url; the names of rules/airdrops/rules/config.py)."
+)
 
 
 class RulesConfigError(ValueError):
@@ -292,8 +307,17 @@ def load_overrides(text: str, where: str = "rules config") -> RulesConfig:
             raise RulesConfigError(f"{where}: {key} must be a duration like {default!r}, got {value!r}")
     try:
         return DEFAULT.with_overrides(data)
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise RulesConfigError(f"{where}: {exc.args[0] if exc.args else exc}") from None
+
+
+def load_file(path: Path) -> RulesConfig:
+    """`load_overrides` of a settings file; an unreadable file is a RulesConfigError too."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise RulesConfigError(f"{path}: {exc.strerror or exc}") from None
+    return load_overrides(text, str(path))
 
 
 def _is_duration(text: str) -> bool:

@@ -87,7 +87,7 @@ def protocols(cfg: RulesConfig) -> Group:
 def claims(cfg: RulesConfig) -> Group:
     labels = ("bot_id", "protocol", "airdrop")
     name = metric("airdrops.claim.attempts")
-    counted = counted_claims()
+    counted = counted_claims(cfg.expected_claim_reasons)
     attempts = selector(name, cfg.bot_selector)
     total = selector(name, cfg.bot_selector, counted)
     failed = selector(name, cfg.bot_selector, 'outcome="failure"', counted)

@@ -42,16 +42,17 @@ class Slo:
         return f"bot_id:{self.events}:increase{window}"
 
 
-def counted_claims() -> str:
+def counted_claims(expected: tuple[str, ...] = vocabulary.EXPECTED_CLAIM_REASONS) -> str:
     """The matcher of the claim attempts that count in claim success: expected outcomes left out.
 
-    The one PromQL form of the vocabulary's definition; the rules and the dashboards use it.
+    The one PromQL form of the vocabulary's definition; the rules and the dashboards use it, with the
+    site's `expected_claim_reasons`.
     """
-    return f'reason!~"{regex_alternatives(vocabulary.EXPECTED_CLAIM_REASONS)}"'
+    return f'reason!~"{regex_alternatives(expected)}"'
 
 
 def slos(cfg: RulesConfig) -> tuple[Slo, ...]:
-    counted = counted_claims()
+    counted = counted_claims(cfg.expected_claim_reasons)
     claims = metric("airdrops.claim.attempts")
     return (
         Slo(

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # --- claims -------------------------------------------------------------------------------------
@@ -95,6 +96,29 @@ EXPECTED_CLAIM_REASONS: tuple[str, ...] = tuple(r.name for r in CLAIM_REASONS if
 INELIGIBLE_CLAIM_REASONS: tuple[str, ...] = tuple(r.name for r in CLAIM_REASONS if r.ineligible)
 
 
+#: Site setting naming the failure reasons that are expected outcomes (comma-separated), for every
+#: layer at once: the rules' and dashboards' `expected_claim_reasons`, the warehouse's `claim_reasons`.
+EXPECTED_CLAIM_REASONS_ENV = "AIRDROPS_EXPECTED_CLAIM_REASONS"
+
+
+def expected_claim_reasons(names: Iterable[str]) -> tuple[str, ...]:
+    """A site's choice of expected outcomes, checked and in the taxonomy's order.
+
+    Any failure reason may be one (`none` is a success's, never a failure's); unknown names and an empty
+    choice are errors (`kill_switch` refusing on purpose is never a fault: leave the setting out instead).
+
+        >>> expected_claim_reasons(["kill_switch", "not_eligible"])
+        ('not_eligible', 'kill_switch')
+    """
+    chosen = [str(n).strip() for n in names]
+    allowed = [r.name for r in CLAIM_REASONS if r.name != NONE]
+    unknown = [n for n in chosen if n not in allowed]
+    if unknown or not chosen:
+        what = f"unknown claim reason(s) {', '.join(map(repr, unknown))}" if unknown else "no claim reason given"
+        raise ValueError(f"{what}: expected outcomes are among {', '.join(allowed)}")
+    return tuple(n for n in allowed if n in chosen)
+
+
 def claim_reason(outcome: str, reason: str | None) -> str:
     """The canonical reason of an attempt: `none` on success; a failure's reason, `other` when unknown."""
     if outcome == SUCCESS:
@@ -102,9 +126,9 @@ def claim_reason(outcome: str, reason: str | None) -> str:
     return reason if reason in _BY_NAME and reason != NONE else OTHER
 
 
-def is_counted(outcome: str, reason: str | None) -> bool:
+def is_counted(outcome: str, reason: str | None, expected: Iterable[str] = EXPECTED_CLAIM_REASONS) -> bool:
     """Whether an attempt counts in claim success (successes and faults; not expected outcomes)."""
-    return not _BY_NAME[claim_reason(outcome, reason)].expected
+    return claim_reason(outcome, reason) not in expected
 
 
 def claim_hint(reason: str) -> str:
@@ -130,7 +154,8 @@ RATIOS: tuple[Ratio, ...] = (
         "claim success rate",
         "succeeded / counted",
         "`counted` = attempts - failures whose reason is an expected outcome "
-        f"({', '.join(f'`{r}`' for r in EXPECTED_CLAIM_REASONS)}); `succeeded` = attempts with outcome "
+        f"({', '.join(f'`{r}`' for r in EXPECTED_CLAIM_REASONS)} unless the site's `expected_claim_reasons` says "
+        "otherwise: docs/operations.md); `succeeded` = attempts with outcome "
         "`success`. Faults are the counted attempts that failed. No counted attempt: no rate (n/a), never 0 or 1.",
         (
             "SLO `ClaimSuccess` and alert `AirdropsClaimFailureRatioHigh` (as 1 - rate)",

@@ -16,6 +16,11 @@ def targets():
     return {t["labels"]["job"]: t["health"] for t in data}
 
 
+def rule_query(name):
+    groups = get("http://127.0.0.1:9090/api/v1/rules").get("data", {}).get("groups", [])
+    return next((r["query"] for g in groups for r in g["rules"] if r["name"] == name), "")
+
+
 # The bot needs some seconds to deploy its contracts and the collector runs every interval.
 deadline = time.monotonic() + 150
 while time.monotonic() < deadline:
@@ -54,6 +59,12 @@ print(
                 "SELECT round(extract(epoch FROM min(window_end) - min(window_start)) / 60) FROM etl_runs"
                 " WHERE stream LIKE 'prometheus:%' AND status = 'succeeded'",
             ),
+            # The site setting of molecule.yml, as each layer took it.
+            "expected_in_warehouse": psql(
+                *READER, "SELECT string_agg(reason, ',' ORDER BY reason) FROM claim_reasons WHERE expected"
+            ),
+            "slo_rule": rule_query("bot_id:airdrops_claim_failures:ratio_rate1h"),
+            "overview": next(Path("/var/lib/grafana/dashboards").glob("*/airdrops-overview.json")).read_text(),
             "reader_select": psql(*READER, "SELECT count(*) FROM claim_success_rate"),
             "reader_insert": psql(*READER, "INSERT INTO etl_quarantine (source) VALUES ('x')"),
             "wrong_password": psql("127.0.0.1", "airdrops_collector", "not-the-password", "SELECT 1"),

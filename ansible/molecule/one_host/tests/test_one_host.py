@@ -53,6 +53,14 @@ def test_the_etl_settings_file_drives_the_metric_streams(host, state):
     assert (settings.user, settings.group, settings.mode) == ("root", "airdrops-collector", 0o640)
 
 
+def test_one_site_setting_reaches_the_rules_the_dashboards_and_the_warehouse(state):
+    """airdrops_settings.expected_claim_reasons (molecule.yml): insufficient_funds is an outcome everywhere."""
+    assert state["expected_in_warehouse"]["out"] == "already_claimed,insufficient_funds,kill_switch,not_eligible"
+    counted = 'reason!~"not_eligible|already_claimed|kill_switch|insufficient_funds"'
+    assert counted in state["slo_rule"]
+    assert counted.replace('"', '\\"') in state["overview"]
+
+
 def test_wrong_password_is_rejected(state):
     assert state["wrong_password"]["rc"] != 0
     assert "password authentication failed" in state["wrong_password"]["err"]

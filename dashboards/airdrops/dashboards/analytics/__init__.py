@@ -16,7 +16,7 @@ from grafana_foundation_sdk.models import dashboard as model
 
 from airdrops.dashboards.analytics import claims, operations, portfolio, roi
 
-DASHBOARDS: tuple[Callable[[], model.Dashboard], ...] = (
+DASHBOARDS: tuple[Callable[..., model.Dashboard], ...] = (
     claims.dashboard,
     roi.dashboard,
     portfolio.dashboard,
