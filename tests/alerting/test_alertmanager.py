@@ -91,6 +91,9 @@ def test_inhibition_rules():
     } in rules
     bot_down = next(r for r in rules if r["source_matchers"] == ['alertname="AirdropsBotDown"'])
     assert bot_down["equal"] == ["bot_id"] and "Watchdog" in bot_down["target_matchers"][0]
+    full = next(r for r in rules if r["source_matchers"] == ['alertname="NodeFilesystemAlmostFull"'])
+    assert full["target_matchers"] == ['alertname="NodeFilesystemFillingUp"']
+    assert {"instance", "mountpoint", "device"} <= set(full["equal"])
 
 
 def test_no_secret_in_the_committed_file_and_incomplete_channels_are_refused():

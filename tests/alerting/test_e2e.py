@@ -128,3 +128,31 @@ def test_bot_down_silences_that_bots_other_alerts(stack):
     assert state[("AirdropsJobFailing", "b1")] == "suppressed"
     assert state[("AirdropsJobFailing", "b2")] == "active"
     assert state[("AirdropsBotDown", "b1")] == "active"
+
+
+def test_a_full_filesystem_silences_its_filling_up_warning_only(stack):
+    """One page for a disk, not a page and a ticket; the same host's other disk still warns."""
+    _, am, _sink = stack
+    now = datetime.now(UTC)
+    window = {"startsAt": now.isoformat(), "endsAt": (now + timedelta(minutes=5)).isoformat()}
+    disk = {"instance": "db1", "device": "/dev/vda1", "fstype": "ext4"}
+    alerts = [
+        {"labels": {"alertname": "NodeFilesystemAlmostFull", "severity": "critical", **disk, "mountpoint": "/"},
+         **window},
+        {"labels": {"alertname": "NodeFilesystemFillingUp", "severity": "warning", **disk, "mountpoint": "/"},
+         **window},
+        {"labels": {"alertname": "NodeFilesystemFillingUp", "severity": "warning", **disk, "mountpoint": "/srv",
+                    "device": "/dev/vdb1"}, **window},
+    ]  # fmt: skip
+    requests.post(f"{am.url}/api/v2/alerts", json=alerts, timeout=10).raise_for_status()
+    state = wait_for(
+        lambda: (
+            {(a["labels"]["alertname"], a["labels"]["mountpoint"]): a["status"]["state"] for a in disks}
+            if len(disks := [a for a in am.alerts() if a["labels"].get("instance") == "db1"]) >= 3
+            else None
+        ),
+        timeout=30,
+    )
+    assert state[("NodeFilesystemFillingUp", "/")] == "suppressed"
+    assert state[("NodeFilesystemFillingUp", "/srv")] == "active"
+    assert state[("NodeFilesystemAlmostFull", "/")] == "active"

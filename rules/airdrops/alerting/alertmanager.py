@@ -13,7 +13,8 @@ Routing:
 - `severity="warning"` -> `warning` (webhook + Slack when configured), repeated every 4 h.
 - anything else (`info`, no severity) -> `default` (webhook), repeated daily.
 Grouped by alert name and bot. Inhibition: a critical alert silences the warning and info
-alerts of the same name and bot; `AirdropsBotDown` silences that bot's other alerts.
+alerts of the same name and bot; `AirdropsBotDown` silences that bot's other alerts; a filesystem
+almost full silences the filling-up warning of that filesystem (one page, not a page and a ticket).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from airdrops.rules.stack_alerts import FILESYSTEM_FILLING_ALERT, FILESYSTEM_FULL_ALERT, FILESYSTEM_LABELS
 from airdrops.rules.yamlfile import dump
 
 BOT_DOWN_ALERT = "AirdropsBotDown"
@@ -144,6 +146,11 @@ def config(channels: Channels | None = None, timing: Timing | None = None) -> di
                 "source_matchers": [f'alertname="{BOT_DOWN_ALERT}"'],
                 "target_matchers": [f'alertname!~"{BOT_DOWN_ALERT}|{WATCHDOG_ALERT}"'],
                 "equal": ["bot_id"],
+            },
+            {
+                "source_matchers": [f'alertname="{FILESYSTEM_FULL_ALERT}"'],
+                "target_matchers": [f'alertname="{FILESYSTEM_FILLING_ALERT}"'],
+                "equal": list(FILESYSTEM_LABELS),
             },
         ],
         "receivers": receivers(ch),

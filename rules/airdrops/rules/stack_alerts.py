@@ -14,6 +14,11 @@ from airdrops.rules.expr import aggregate, num, pct
 from airdrops.rules.model import Alert, Group
 
 _FS = ("device", "fstype", "mountpoint")
+#: The filesystem alerts' names: when one is almost full, Alertmanager silences its filling-up warning.
+FILESYSTEM_FILLING_ALERT = "NodeFilesystemFillingUp"
+FILESYSTEM_FULL_ALERT = "NodeFilesystemAlmostFull"
+#: The labels that make one filesystem of one host.
+FILESYSTEM_LABELS = ("instance", *_FS)
 _RW = ("remote_name", "url")
 #: Every series these alerts read, as the exporter that serves it names it, with its labels (besides
 #: job and instance): the catalogue of what the project does not write. Rules may use no other
@@ -93,7 +98,7 @@ def hosts(cfg: RulesConfig) -> Group:
         "stack-hosts",
         (
             Alert(
-                "NodeFilesystemFillingUp",
+                FILESYSTEM_FILLING_ALERT,
                 f"(\n  {filesystem_free(node)} < {num(cfg.filesystem_free_ratio)}\n"
                 f"  and\n  predict_linear({avail}[{cfg.filesystem_trend_window}], "
                 f"{seconds(cfg.filesystem_prediction_window)}) < 0\n  and\n  {writable}\n)",
@@ -104,7 +109,7 @@ def hosts(cfg: RulesConfig) -> Group:
                 cfg.filesystem_for,
             ),
             Alert(
-                "NodeFilesystemAlmostFull",
+                FILESYSTEM_FULL_ALERT,
                 f"(\n  {filesystem_free(node)} < {num(cfg.filesystem_critical_ratio)}\n  and\n  {writable}\n)",
                 "critical",
                 "A filesystem is almost full.",
