@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 APT_PACKAGES := prometheus prometheus-alertmanager postgresql chromium python3-venv git \
-	prometheus-node-exporter prometheus-postgres-exporter \
+	prometheus-node-exporter prometheus-postgres-exporter victoria-metrics \
 	podman runc netavark aardvark-dns iptables debootstrap qemu-system-x86 qemu-utils
 WHEELHOUSE ?= .cache/wheelhouse
 STAMP := $(VENV)/.installed
@@ -32,7 +32,7 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  for svc in prometheus prometheus-alertmanager postgresql prometheus-node-exporter prometheus-postgres-exporter; do \
+	  for svc in prometheus prometheus-alertmanager postgresql prometheus-node-exporter prometheus-postgres-exporter victoria-metrics; do \
 	    case "$$missing" in *" $$svc"*) systemctl disable --now $$svc >/dev/null 2>&1 \
 	      || service $$svc stop >/dev/null 2>&1 || true;; esac; \
 	  done; \
