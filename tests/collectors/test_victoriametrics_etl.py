@@ -1,29 +1,37 @@
 """The metrics stream from VictoriaMetrics: the same window as from Prometheus gives the same rows, but
-for the two differences docs/operations.md ("Growing past one box") names, and keeps its idempotence
-and chunking there.
+for the differences docs/operations.md ("Growing past one box") names, and keeps its idempotence and
+chunking there.
 
-Prometheus holds 6 h of backfilled history (the series of test_prometheus_etl, NaN and +Inf included);
-`vmctl prometheus` moves those TSDB blocks into a real single-node VictoriaMetrics (Debian's
-victoria-metrics 1.79), the path operators take with an existing Prometheus' history. The ETL then loads
-the window from each into its own warehouse and the rows are compared one by one.
+History: Prometheus holds 6 h of backfilled samples (the series of test_prometheus_etl, NaN and +Inf
+included); `vmctl prometheus` moves those TSDB blocks into a real single-node VictoriaMetrics (Debian's
+victoria-metrics 1.79), the path operators take with an existing Prometheus' history. Live: a Prometheus
+scrapes a target that stops, evaluates a recording rule and remote_writes everything to VictoriaMetrics.
+The ETL loads each window from both into two warehouses and the rows are compared one by one.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
+from airdrops.collectors.config import MetricQuery, MetricsConfig, PrometheusSource
 from airdrops.collectors.metrics_stream import run_metrics
 from airdrops.collectors.warehouse import connect
+from airdrops.services import Prometheus, free_port
 from airdrops.services.victoriametrics import VictoriaMetrics
 from tests.collectors.prometheus_backfill import BackfilledPrometheus, RecordingProxy, openmetrics
 from tests.collectors.test_prometheus_etl import LAST, NANS, SERIES, STEP, T0, TOTAL, config
+from tests.servers import wait_for
 
 pytestmark = [pytest.mark.integration]
 
@@ -96,3 +104,86 @@ def test_idempotent_and_chunked_against_victoriametrics(servers, warehouse):
 def test_the_service_wrapper_names_a_missing_snapshot(servers, tmp_path: Path):
     with pytest.raises(RuntimeError, match="vmctl prometheus exited"):
         servers["vm"].import_prometheus_history(tmp_path / "no-such-snapshot")
+
+
+# --- live: remote_write, staleness, recording rules ------------------------------------------------------
+
+RECORD = "job:prometheus_http_requests:rate10s"
+LIVE_QUERIES = (
+    MetricQuery("up", "up", step_s=2),
+    MetricQuery.metric("airdrops.portfolio.value", 2),
+    MetricQuery.record(RECORD, 2),
+    # evaluated by each server: MetricsQL's rate() does not extrapolate, PromQL's does
+    MetricQuery("rate_at_the_server", "sum by (job) (rate(prometheus_http_requests_total[10s]))", step_s=2),
+)
+
+
+class _Bot(BaseHTTPRequestHandler):
+    """A bot's /metrics: one gauge that changes at every scrape."""
+
+    scrapes = 0
+
+    def do_GET(self) -> None:
+        _Bot.scrapes += 1
+        body = f'airdrops_portfolio_value_usd{{bot_id="b1"}} {1000 + _Bot.scrapes / 10}\n'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def by_name(url: str) -> dict[tuple[str, str, Any], float]:
+    with connect(url) as conn:
+        found = conn.execute(
+            "SELECT s.metric, CAST(s.labels AS VARCHAR), m.ts, m.value FROM metric_samples m JOIN metric_series s "
+            "ON s.series_id = m.series_id"
+        )
+    return {(metric, labels, ts): value for metric, labels, ts, value in found}
+
+
+def test_remote_written_samples_load_alike_and_a_stopped_target_ends_in_both(tmp_path):
+    port = free_port()
+    bot = ThreadingHTTPServer(("127.0.0.1", port), _Bot)
+    threading.Thread(target=bot.serve_forever, daemon=True).start()
+    rules = tmp_path / "rules.yml"
+    rules.write_text(
+        f"groups:\n- name: r\n  rules:\n  - record: {RECORD}\n"
+        "    expr: sum by (job) (rate(prometheus_http_requests_total[10s]))\n"
+    )
+    with VictoriaMetrics(tmp_path / "vm") as vm, Prometheus(
+        tmp_path / "prom", targets=[f"127.0.0.1:{port}"], self_job="prometheus", remote_write=[vm.write_url],
+        rule_files=[str(rules)],
+    ) as prom:  # fmt: skip
+        since = time.time()
+        _Bot.scrapes = 0
+        wait_for(lambda: _Bot.scrapes >= 10, timeout=60)  # 10 s of the bot at the 1 s scrape interval
+        bot.shutdown()
+        bot.server_close()
+        stopped = time.time()
+        time.sleep(10)
+        until = time.time() - 2
+        shipped = f"{prom.url}/api/v1/query?query=max(prometheus_remote_storage_highest_timestamp_in_seconds)"
+        wait_for(
+            lambda: float(requests.get(shipped, timeout=10).json()["data"]["result"][0]["value"][1]) >= until + 1,
+            timeout=30,
+        )
+        time.sleep(2)  # the last remote_write batch after that sample
+        vm.flush()
+        rows = {}
+        for name, server in (("prom", prom.url), ("vm", vm.url)):
+            url = f"duckdb:///{tmp_path / name}.duckdb"
+            cfg = MetricsConfig(prometheus=PrometheusSource(url=server), queries=LIVE_QUERIES)
+            assert [r.status for r in run_metrics(url, cfg, since=since, until=until)] == ["succeeded"] * 4
+            rows[name] = by_name(url)
+    p, v = rows["prom"], rows["vm"]
+    assert set(p) == set(v)  # the same series at the same steps: up, the bot's gauge, the recorded rule
+    differ = {k[0] for k in p if not math.isclose(p[k], v[k], rel_tol=VM_REL)}
+    assert differ <= {"rate_at_the_server"}
+    gauge = sorted(k[2] for k in p if k[0] == "airdrops_portfolio_value_usd")
+    assert len(gauge) >= 4  # about 5 steps of 2 s
+    # the target stopped: Prometheus wrote staleness markers, and neither answers with the last value after
+    assert gauge[-1] <= datetime.fromtimestamp(stopped + 2, UTC)
+    assert any(k[0] == RECORD for k in p) and any(k[0] == "up" and p[k] == 0 for k in p)

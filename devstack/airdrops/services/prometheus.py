@@ -31,8 +31,10 @@ class Prometheus(Server):
         job: str = BOT_JOB,
         more_jobs: dict[str, list[str]] | None = None,
         self_job: str | None = None,
+        remote_write: list[str] | None = None,
     ) -> None:
-        """`more_jobs`: job name -> targets besides `job`'s; `self_job`: scrape this Prometheus too, as that job."""
+        """`more_jobs`: job name -> targets besides `job`'s; `self_job`: scrape this Prometheus too, as that job;
+        `remote_write`: URLs to send every sample to (e.g. `VictoriaMetrics.write_url`)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         jobs = {job: targets, **(more_jobs or {})}
@@ -47,6 +49,7 @@ class Prometheus(Server):
                 evaluation_interval or scrape_interval,
                 rule_files or [],
                 alertmanagers or [],
+                remote_write or [],
             )
         )
         args = [
@@ -65,6 +68,7 @@ def render_config(
     evaluation_interval: str,
     rule_files: list[str],
     alertmanagers: list[str],
+    remote_write: list[str] | None = None,
 ) -> str:
     lines = [
         "global:",
@@ -79,6 +83,8 @@ def render_config(
             "    - static_configs:",
             f"        - targets: [{quoted(alertmanagers)}]",
         ]
+    if remote_write:
+        lines += ["remote_write:", *(f'  - url: "{url}"' for url in remote_write)]
     lines += ["scrape_configs:"]
     for job, targets in jobs.items():
         lines += [f"  - job_name: {job}", "    static_configs:", f"      - targets: [{quoted(targets)}]"]
