@@ -7,6 +7,7 @@ The verifier puts this folder on PYTHONPATH (.config/molecule/config.yml):
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -56,7 +57,9 @@ def run_probe(host: Any, probe: Path, *args: str) -> Any:
     """Runs a scenario's probe script inside `host`, beside probe_helpers.py, and returns the JSON it prints."""
     host.run("mkdir -p %s", PROBE_DIR)
     for source in (_PROBE_HELPERS, probe):
-        host.run(f"cat > {PROBE_DIR}/{source.name} << 'PROBE_EOF'\n{source.read_text()}\nPROBE_EOF")
+        # base64: the command passes through Ansible's own quoting, which a quote in the script would break
+        encoded = base64.b64encode(source.read_bytes()).decode()
+        host.check_output("echo %s | base64 -d > %s", encoded, f"{PROBE_DIR}/{source.name}")
     out = host.run("python3" + " %s" * (1 + len(args)), f"{PROBE_DIR}/{probe.name}", *args)  # each quoted alone
     assert out.rc == 0, out.stderr
     return json.loads(out.stdout)

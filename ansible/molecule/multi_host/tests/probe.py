@@ -28,6 +28,7 @@ READER = ("airdrops_grafana", "molecule-reader-pw")
 CLUSTER_TLS = "/etc/prometheus/alertmanager-cluster-tls"
 CA = "/etc/prometheus/tls/targets-ca.crt"
 OWN_SSL = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+LONGTERM_QUERY = 'count by (job) ({job=~"airdrops-bot|node"})'
 
 
 def own_address():
@@ -122,6 +123,17 @@ def monitor(db_address, scrape_password, reader_password, series):
         # The warehouse across hosts: TLS only, its certificate from the play's CA for the address dialled.
         "reader_verify_full": psql(db_address, *READER, OWN_SSL, sslmode="verify-full", rootcert=CA),
         "reader_plain": psql(db_address, *READER, "SELECT 1", sslmode="disable"),
+        # The long-term store: what Prometheus remote_wrote, read as Grafana and the ETL read it.
+        "longterm_bot_series": get(
+            "https://127.0.0.1:8428/api/v1/query?" + urllib.parse.urlencode({"query": LONGTERM_QUERY}), reader, CA
+        ),
+        "longterm_anonymous": status("https://" + own_address() + ":8428/api/v1/query?query=up", cafile=CA),
+        "remote_write_failed": get(
+            "https://127.0.0.1:9090/api/v1/query?"
+            + urllib.parse.urlencode({"query": "sum(prometheus_remote_storage_samples_failed_total)"}),
+            reader,
+            CA,
+        ),
         "grafana_postgres_url": [
             line.strip() for line in open("/etc/grafana/provisioning/datasources/airdrops.yml") if "url:" in line
         ],
@@ -140,7 +152,10 @@ def bot(db_address):
     out = subprocess.run([python, "-c", code], capture_output=True, text=True)
     env = Path("/etc/airdrops/collector.env").read_text().splitlines()
     warehouse = next((line.split("=", 1)[1] for line in env if line.startswith("WAREHOUSE_URL=")), "")
+    metrics = next((line.split("=", 1)[1] for line in env if line.startswith("AIRDROPS_PROMETHEUS_URL=")), "")
     return {
+        # Where the ETL reads the metrics (host and port only: the URL holds the reader's password).
+        "metrics_from": urllib.parse.urlsplit(metrics.strip().strip('"')).port,
         "wrong_password": (out.stdout + out.stderr).strip()[-300:],
         # Only the URL's query: the password stays in the file.
         "warehouse_query": warehouse.strip().strip('"').partition("?")[2],

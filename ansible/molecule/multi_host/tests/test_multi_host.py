@@ -48,15 +48,28 @@ def test_prometheus_scrapes_every_host(monitor):
 
 
 # What the stack's own alerts read, in Prometheus under the job the rules select (RulesConfig's
-# defaults); remote_write is not set up here (Alertmanager clustering is).
+# defaults); remote_write (to VictoriaMetrics) and Alertmanager clustering are set up here.
 JOBS = {"node_exporter": "node", "postgres_exporter": "postgres", "prometheus": "prometheus"}
 JOBS["alertmanager"] = "alertmanager"
 
 
 def test_prometheus_holds_every_series_the_stack_alerts_read(monitor):
     held = {tuple(pair) for pair in monitor["series"]}
-    want = {(name, JOBS[source]) for name, (source, _, when) in STACK_SERIES.items() if when != "remote_write is set"}
+    want = {(name, JOBS[source]) for name, (source, _, _) in STACK_SERIES.items()}
     assert want - held == set()
+
+
+def test_prometheus_remote_writes_to_victoriametrics_which_serves_it_over_tls_and_auth(monitor):
+    jobs = {r["metric"]["job"]: float(r["value"][1]) for r in monitor["longterm_bot_series"]["data"]["result"]}
+    assert jobs.keys() == {"airdrops-bot", "node"} and all(n > 0 for n in jobs.values())
+    assert float(monitor["remote_write_failed"]["data"]["result"][0]["value"][1]) == 0
+    assert monitor["longterm_anonymous"] == 401
+    assert any(":8428" in line for line in monitor["grafana_postgres_url"])  # its Grafana datasource
+
+
+def test_the_etl_reads_the_metrics_from_victoriametrics(host, db):
+    bot1 = run_probe(_other(host, BOT1), PROBE, "bot", db["address"])
+    assert bot1["metrics_from"] == 8428
 
 
 def test_remote_targets_are_scraped_over_the_network(monitor):
