@@ -37,6 +37,9 @@ class VictoriaMetrics(Server):
             f"-storageDataPath={workdir / 'data'}",
             "-retentionPeriod=100y",
             "-search.latencyOffset=0s",
+            # no response cache: tests write history and query it at once, which VictoriaMetrics' cache
+            # (meant for live data) may answer from a result computed before the last samples arrived
+            "-search.disableCache",
             *(extra_args or []),
         ]
         super().__init__(args, workdir, f"{self.url}/health", "victoria-metrics")
