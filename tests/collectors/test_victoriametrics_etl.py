@@ -44,11 +44,11 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     tmp = tmp_path_factory.mktemp("vm")
     prom = BackfilledPrometheus(tmp / "prom", openmetrics(SERIES, T0, (LAST - T0) // STEP + 1, STEP))
     with VictoriaMetrics(tmp / "vm") as vm:
-        report = vm.import_prometheus_history(tmp / "prom" / "data")  # before Prometheus opens its blocks
+        vm.import_prometheus_history(tmp / "prom" / "data")  # before Prometheus opens its blocks
         # searchable once every part is merged in: a full make test once saw one block of two series late
         wait_for(lambda: stored_samples(vm.url) == TOTAL - NANS, timeout=60)
         with prom:
-            yield {"prom": prom, "vm": vm, "import": report}
+            yield {"prom": prom, "vm": vm}
 
 
 def rows(url: str) -> dict[tuple[int, Any], float]:
