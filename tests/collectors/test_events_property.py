@@ -62,7 +62,7 @@ def _lines(items: list[str | bytes], start: int = 1) -> list[Line]:
 def test_every_line_is_valid_or_rejected(items: list[str | bytes]) -> None:
     batch = transform(_lines(items))
     assert batch.valid + len(batch.rejected) == batch.lines == len(items)
-    assert len(batch.events) == batch.valid - batch.duplicates_in_chunk == batch.raw.height
+    assert batch.located.height == batch.valid - batch.duplicates_in_chunk == batch.raw.height
     assert sum(frame.height for frame in batch.frames.values()) == batch.raw.height
 
 

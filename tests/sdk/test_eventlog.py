@@ -108,7 +108,7 @@ def test_a_cut_line_does_not_swallow_the_next_event(tmp_path):
     batch = transform(Line(log.path.name, i, data) for i, data in enumerate(lines, 1))
     assert counts == {"io_error": 1}
     assert [r.source for r in batch.rejected] == [f"{log.path.name}:2"]  # the cut line, quarantined
-    assert sorted(e.record["source"] for e in batch.events.values()) == ["after", "before"]
+    assert sorted(batch.frames["prices"]["source"]) == ["after", "before"]
 
 
 def test_rotation_starts_new_files_without_losing_lines(sdk, tmp_path):

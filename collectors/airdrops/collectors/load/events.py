@@ -115,10 +115,11 @@ def _conflicts_with_loaded(conn: Connection, batch: Batch) -> dict[str, str]:
     stored = conn.execute(
         f"SELECT r.event_id, r.payload FROM {RAW_TABLE} r WHERE r.event_id IN (SELECT event_id FROM _stage_event_ids)"
     )
+    lines = batch.lines_of(event_id for event_id, _ in stored)
     return {
         event_id: conflict_with_loaded(event_id)
         for event_id, payload in stored
-        if (json.loads(payload) if isinstance(payload, str) else payload) != batch.events[event_id].record
+        if (json.loads(payload) if isinstance(payload, str) else payload) != json.loads(lines[event_id].data)
     }
 
 

@@ -1,14 +1,16 @@
 """Transform: validate event lines against the event schema and shape them into warehouse frames.
 
-Every line is parsed and checked with `airdrops.monitoring.event_schema.validate` (the single source of
-truth); lines that fail, and amounts beyond numeric(38,18), become `Rejected` with the reason: whatever
-a line holds, it is loaded or rejected, never an exception that stops the chunk. Valid events become
-one Polars frame per event table plus `events_raw`, deduplicated on `event_id` within the chunk (the
-same id with other content is a conflict, rejected). Amounts are rounded to the warehouse scale (18
-decimal places, half away from zero) here, once, so both backends store the same values.
+Most lines take the bulk path (`transform.bulk`: decoded into structs generated from the schema, shaped
+column by column). Whatever it does not plainly accept is read here one line at a time and checked with
+`airdrops.monitoring.event_schema.validate` (the single source of truth); lines that fail, and amounts
+beyond numeric(38,18), become `Rejected` with the reason: whatever a line holds, it is loaded or
+rejected, never an exception that stops the chunk. Valid events become one Polars frame per event table
+plus `events_raw`, deduplicated on `event_id` within the chunk (the same id with other content is a
+conflict, rejected). Amounts are rounded to the warehouse scale (18 decimal places, half away from
+zero) here, once, so both backends store the same values.
 
-The source side of reconciliation is computed here too, from the parsed records (not the frames):
-per table, the count of distinct events and the sums of its money columns.
+The source side of reconciliation is computed here too, from the frames: per table, the count of
+distinct events and the exact sums of its money columns.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal
@@ -26,6 +28,7 @@ from typing import Any
 import polars as pl
 
 from airdrops.collectors.extract.events import Line
+from airdrops.collectors.transform import bulk
 from airdrops.collectors.warehouse.bookkeeping import Rejected
 from airdrops.monitoring import event_schema
 
@@ -92,12 +95,26 @@ def _columns(event_type: str) -> tuple[Column, ...]:
 
 #: Table -> its columns, derived from the event schema (a test checks them against the migrations).
 COLUMNS: dict[str, tuple[Column, ...]] = {table: _columns(t) for t, table in TABLES.items()}
+_TYPES = {table: t for t, table in TABLES.items()}
+_RAW_STAGED = {"event_id": pl.String, "ts": pl.Int64, "type": pl.String, "bot_id": pl.String, "payload": pl.String,
+               "_line": pl.Int64}  # fmt: skip
+_RAW_FROM_BULK = (
+    "event_id",
+    "ts",
+    pl.col("_type").alias("type"),
+    "bot_id",
+    pl.col("_payload").alias("payload"),
+    "_line",
+)
+_LOCATED = {"event_id": pl.String, "index": pl.Int64}
+_NO_IDS = pl.DataFrame(schema={"event_id": pl.String, "_line": pl.Int64, "_bad": pl.Boolean})
 
 
 @dataclass(slots=True)
 class Event:
-    """A valid line: where it is, its record, and its row in its table."""
+    """A valid line the per-line path read: where it is, its record, and its row in its table."""
 
+    index: int
     source: str
     text: str
     record: dict[str, Any]
@@ -120,95 +137,162 @@ class Batch:
     window: tuple[datetime, datetime] | None = None
     #: First and last line, `file:line .. file:line`, for messages.
     span: str = ""
-    #: event_id -> the event, for the loader's conflict check against what the warehouse holds.
-    events: dict[str, Event] = field(default_factory=dict)
+    #: The chunk's lines, and (event_id, index in them) of every event, for conflicts with the warehouse.
+    chunk: Sequence[Line] = ()
+    located: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_LOCATED))
+
+    def lines_of(self, event_ids: Iterable[str]) -> dict[str, Line]:
+        """The line each of `event_ids` was read from."""
+        found = self.located.filter(pl.col("event_id").is_in(list(event_ids)))
+        return {event_id: self.chunk[index] for event_id, index in found.iter_rows()}
 
     def without(self, conflicts: dict[str, str]) -> Batch:
         """This batch with the events `conflicts` names (event_id -> reason) moved to the rejected lines."""
         if not conflicts:
             return self
-        events = {i: e for i, e in self.events.items() if i not in conflicts}
+        lines = self.lines_of(conflicts)
         rejected = self.rejected + [
-            Rejected(self.events[i].source, self.events[i].text, reason) for i, reason in conflicts.items()
+            Rejected(lines[i].source, lines[i].data.decode("utf-8", "replace"), reason)
+            for i, reason in conflicts.items()
         ]
-        keep = pl.col("event_id").is_in(list(events)) if events else pl.lit(False)
+        keep = ~pl.col("event_id").is_in(list(conflicts))
+        frames = {table: frame.filter(keep) for table, frame in self.frames.items()}
         return Batch(
-            frames={table: frame.filter(keep) for table, frame in self.frames.items()},
+            frames=frames,
             raw=self.raw.filter(keep),
             rejected=rejected,
             lines=self.lines,
             valid=self.valid - len(conflicts),
             duplicates_in_chunk=self.duplicates_in_chunk,
-            source=_source_side(events.values()),
+            source=_source_side(frames),
             window=self.window,
             span=self.span,
-            events=events,
+            chunk=self.chunk,
+            located=self.located.filter(keep),
         )
 
 
-def transform(lines: Iterable[Line]) -> Batch:
-    """Validate and shape one chunk of lines."""
-    rejected: list[Rejected] = []
-    events: dict[str, Event] = {}
-    n_lines = valid = dupes = 0
-    first = last = ""
-    for line in lines:
-        n_lines += 1
-        first = first or line.source
-        last = line.source
+def transform(chunk: Iterable[Line], *, in_bulk: bool = True) -> Batch:
+    """Validate and shape one chunk of lines: in bulk where a line plainly fits, else (or with
+    `in_bulk=False`, which tests compare against) one by one."""
+    lines = list(chunk)
+    decoded = bulk.decode(lines) if in_bulk else bulk.Decoded({}, list(range(len(lines))))
+    fast = {TABLES[t]: bulk.frame(t, idx, evs, COLUMNS[TABLES[t]]) for t, (idx, evs) in decoded.by_type.items() if idx}
+    fast_ids = pl.concat([f.select("event_id", "_line", "_bad") for f in fast.values()]) if fast else _NO_IDS
+    # Back to the per-line path: a timestamp that does not exist, an event_id the bulk path saw twice,
+    # and an event_id the per-line path also holds (so the first line of an id wins, as one by one).
+    slow = set(decoded.slow) | set(fast_ids.filter(pl.col("_bad") | pl.col("event_id").is_duplicated())["_line"])
+    per_line = _per_line(lines, sorted(slow))
+    clash = set(fast_ids.filter(pl.col("event_id").is_in(list(per_line.events)))["_line"]) - slow
+    if clash:
+        slow |= clash
+        per_line = _per_line(lines, sorted(slow))
+    taken = {table: f.filter(~pl.col("_line").is_in(list(slow))) for table, f in fast.items()}
+    raw = pl.concat([*(f.select(*_RAW_FROM_BULK) for f in taken.values()), _raw(per_line.events.values())]).sort(
+        "_line"
+    )
+    frames = _merge(taken, _frames(per_line.events.values()))
+    window = (raw["ts"].min(), raw["ts"].max()) if raw.height else None
+    span = f"{lines[0].source} .. {lines[-1].source}" if lines else " .. "
+    return Batch(
+        frames=frames,
+        raw=raw.drop("_line"),
+        rejected=per_line.rejected,
+        lines=len(lines),
+        valid=sum(f.height for f in taken.values()) + per_line.valid,
+        duplicates_in_chunk=per_line.duplicates,
+        source=_source_side(frames),
+        window=window,  # type: ignore[arg-type]
+        span=span,
+        chunk=lines,
+        located=raw.select("event_id", pl.col("_line").alias("index")),
+    )
+
+
+@dataclass
+class _PerLine:
+    events: dict[str, Event]
+    rejected: list[Rejected]
+    valid: int = 0
+    duplicates: int = 0
+
+
+def _per_line(lines: Sequence[Line], indexes: list[int]) -> _PerLine:
+    """The lines at `indexes`, one by one with `event_schema.validate`: valid, duplicate, or rejected with why."""
+    out = _PerLine({}, [])
+    for i in indexes:
+        line = lines[i]
         try:
             text, record = _parse(line)
             table = TABLES[record["type"]]
-            ev = Event(line.source, text, record, table, _row(COLUMNS[table], record))
+            ev = Event(i, line.source, text, record, table, _row(COLUMNS[table], record))
         except _Reject as exc:
-            rejected.append(Rejected(line.source, line.data.decode("utf-8", "replace"), str(exc)))
+            out.rejected.append(Rejected(line.source, line.data.decode("utf-8", "replace"), str(exc)))
             continue
         except Exception as exc:  # a case the schema does not foresee must not stop the stream either
             _log.exception("event line %s could not be read", line.source)
-            rejected.append(Rejected(line.source, line.data.decode("utf-8", "replace"), f"unreadable: {exc!r}"))
+            out.rejected.append(Rejected(line.source, line.data.decode("utf-8", "replace"), f"unreadable: {exc!r}"))
             continue
-        seen = events.get(record["event_id"])
+        seen = out.events.get(record["event_id"])
         if seen is None:
-            valid += 1
-            events[record["event_id"]] = ev
+            out.valid += 1
+            out.events[record["event_id"]] = ev
         elif seen.record == record:
-            valid += 1
-            dupes += 1
+            out.valid += 1
+            out.duplicates += 1
         else:
-            rejected.append(Rejected(line.source, text, _conflict(record["event_id"], seen.source)))
-    return _batch(events, rejected, n_lines, valid, dupes, f"{first} .. {last}")
+            out.rejected.append(Rejected(line.source, text, _conflict(record["event_id"], seen.source)))
+    return out
 
 
-def _batch(events: dict[str, Event], rejected: list[Rejected], lines: int, valid: int, dupes: int, span: str) -> Batch:
+def _frames(events: Iterable[Event]) -> dict[str, pl.DataFrame]:
     rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    raw_rows: list[tuple[Any, ...]] = []
-    for event_id, ev in events.items():
-        rows[ev.table].append(ev.row)
-        # The payload is the record as validated, not the line: a duplicate key or a NaN the parser
-        # dropped or kept must not reach the database's own JSON parser.
-        payload = json.dumps(ev.record, ensure_ascii=False, separators=(",", ":"))
-        raw_rows.append((event_id, ev.row[1], ev.record["type"], ev.record["bot_id"], payload))
-    frames = {table: _frame(COLUMNS[table], table_rows) for table, table_rows in rows.items()}
-    raw = pl.DataFrame(
-        raw_rows,
-        schema={"event_id": pl.String, "ts": pl.Int64, "type": pl.String, "bot_id": pl.String, "payload": pl.String},
-        orient="row",
-    ).with_columns(_to_utc("ts"))
-    stamps = [r[1] for r in raw_rows]
-    window = (_from_us(min(stamps)), _from_us(max(stamps))) if stamps else None
-    return Batch(frames, raw, rejected, lines, valid, dupes, _source_side(events.values()), window, span, events)
-
-
-def _source_side(events: Iterable[Event]) -> dict[str, Decimal]:
-    """Per table: how many events, and the exact sums of its checked money columns."""
-    source: dict[str, Decimal] = defaultdict(Decimal)
     for ev in events:
-        source[f"{ev.table}.count"] += 1
-        for i, col in enumerate(COLUMNS[ev.table]):
-            if col.name in CHECKED_SUMS and ev.row[i] is not None:
-                key = f"{ev.table}.sum({col.name})"
-                source[key] = _CONTEXT.add(source[key], Decimal(ev.row[i]))  # exact: 38 digits and more
-    return dict(source)
+        rows[ev.table].append((*ev.row, ev.index))
+    return {table: _frame(COLUMNS[table], table_rows) for table, table_rows in rows.items()}
+
+
+def _raw(events: Iterable[Event]) -> pl.DataFrame:
+    # The payload is the record as validated, not the line: a duplicate key or a NaN the parser
+    # dropped or kept must not reach the database's own JSON parser.
+    rows = [
+        (e.record["event_id"], e.row[1], e.record["type"], e.record["bot_id"],
+         json.dumps(e.record, ensure_ascii=False, separators=(",", ":")), e.index)
+        for e in events
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=_RAW_STAGED, orient="row").with_columns(_to_utc("ts"))
+
+
+def _merge(bulk_frames: dict[str, pl.DataFrame], line_frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Per table, the rows of both paths in the chunk's line order (the bulk path's helper columns dropped)."""
+    out = {}
+    for table in TABLES.values():
+        names = [c.name for c in COLUMNS[table]]
+        parts = [f.select(*names, "_line") for f in (bulk_frames.get(table), line_frames.get(table))
+                 if f is not None and f.height]  # fmt: skip
+        if parts:
+            out[table] = pl.concat(parts).sort("_line").drop("_line")
+    return out
+
+
+def _source_side(frames: dict[str, pl.DataFrame]) -> dict[str, Decimal]:
+    """Per table: how many events, and the exact sums of its checked money columns."""
+    source: dict[str, Decimal] = {}
+    for table, frame in frames.items():
+        source[f"{table}.count"] = Decimal(frame.height)
+        for name in frame.columns:
+            if name in CHECKED_SUMS:
+                source[f"{table}.sum({name})"] = _exact_sum(frame[name])
+    return source
+
+
+def _exact_sum(column: pl.Series) -> Decimal:
+    try:
+        total = column.sum()  # exact in 128 bits
+    except pl.exceptions.ComputeError:  # past 38 digits: Python's decimals, with room to spare
+        total = sum((v for v in column.to_list() if v is not None), start=Decimal(0))
+        return _CONTEXT.plus(total) if isinstance(total, Decimal) else Decimal(total)
+    return Decimal(total or 0)
 
 
 def _conflict(event_id: str, first: str) -> str:
@@ -274,7 +358,7 @@ def _decimal(col: Column, value: str) -> str:
 
 def _frame(columns: tuple[Column, ...], rows: list[tuple[Any, ...]]) -> pl.DataFrame:
     staged = {c.name: (pl.String if isinstance(c.dtype, pl.Decimal) else pl.Int64 if c.kind == "timestamp" else c.dtype)
-              for c in columns}  # fmt: skip
+              for c in columns} | {"_line": pl.Int64}  # fmt: skip
     frame = pl.DataFrame(rows, schema=staged, orient="row")
     return frame.with_columns(
         *(pl.col(c.name).cast(c.dtype) for c in columns if isinstance(c.dtype, pl.Decimal)),
@@ -284,7 +368,3 @@ def _frame(columns: tuple[Column, ...], rows: list[tuple[Any, ...]]) -> pl.DataF
 
 def _to_utc(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-
-
-def _from_us(us: int) -> datetime:
-    return _EPOCH + us * _MICRO
