@@ -79,6 +79,7 @@ typecheck: $(STAMP)
 bench: system-deps $(STAMP) wheelhouse molecule-image
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/etl.py
+	$(PY) benchmarks/events.py
 	$(PY) benchmarks/ansible_rerun.py
 	$(PY) benchmarks/fleet.py
 

@@ -7,10 +7,12 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from airdrops.monitoring import catalog
 from tests.servers import Prometheus, free_port, query, wait_for
@@ -138,3 +140,14 @@ def test_a_bot_whose_port_is_taken_still_runs(scraped, tmp_path):
     assert "is already in use" in output and "OTEL_EXPORTER_PROMETHEUS_PORT" in output
     events = list((tmp_path / "events").glob("*.jsonl"))
     assert events and sum(len(f.read_text().splitlines()) for f in events) > 0
+
+
+def test_the_reference_bot_stays_within_the_series_budget(scraped):
+    _, text, _, _ = scraped
+    families = Counter(family.name for family in text_string_to_metric_families(text) for _ in family.samples)
+    total = sum(families.values())
+    print(f"series: {total}; largest families: {families.most_common(6)}")
+    assert total <= catalog.SERIES_BUDGET_PER_BOT, (
+        f"the reference bot exposes {total} series, over the budget of {catalog.SERIES_BUDGET_PER_BOT} per bot; "
+        f"largest families: {families.most_common(6)}"
+    )

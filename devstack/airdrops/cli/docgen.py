@@ -75,6 +75,10 @@ def metrics_md() -> str:
         "Every series also carries `bot_id`. Attributes marked *opt-in* are dropped unless the bot",
         "calls `configure(wallet_labels=True)`.",
         "",
+        f"Cardinality budget: at most {catalog.SERIES_BUDGET_PER_BOT} series per bot with the default settings",
+        "(a test scrapes the reference bot once every job has run and fails past it). The histograms take",
+        "most of it: each label combination costs one series per bucket plus `_sum` and `_count`.",
+        "",
     ]
     for owner, specs in groupby(catalog.METRICS, key=lambda m: m.owner):
         lines += [

@@ -1,0 +1,2 @@
+-- PostgreSQL drops an index of events_raw no query used; DuckDB never had it. The version is kept so
+-- both dialects share one version sequence.
