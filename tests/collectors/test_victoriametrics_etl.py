@@ -12,7 +12,6 @@ The ETL loads each window from both into two warehouses and the rows are compare
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -40,22 +39,14 @@ pytestmark = [pytest.mark.integration]
 VM_REL = 1e-12
 
 
-#: The history tests are skipped in make test: VictoriaMetrics 1.79 intermittently leaves part of the imported
-#: history unsearchable (a full run saw 958 of 14,400 points missing, and 2 of 5 runs alone timed out waiting).
-#: Run them with AIRDROPS_VM_HISTORY_TESTS=1 while that is investigated.
-HISTORY = pytest.mark.skipif(
-    os.environ.get("AIRDROPS_VM_HISTORY_TESTS") != "1", reason="VictoriaMetrics history import is intermittent here"
-)
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("vm")
     prom = BackfilledPrometheus(tmp / "prom", openmetrics(SERIES, T0, (LAST - T0) // STEP + 1, STEP))
     with VictoriaMetrics(tmp / "vm") as vm:
-        vm.import_prometheus_history(tmp / "prom" / "data")  # before Prometheus opens its blocks
-        # searchable once every part is merged in: a full make test once saw one block of two series late
-        wait_for(lambda: stored_samples(vm.url) == TOTAL - NANS, timeout=60)
+        # before Prometheus opens its blocks; returns once vmctl sent every sample it read (1.79 can drop the
+        # last series of a run, see import_prometheus_history) and VictoriaMetrics has made them searchable
+        vm.import_prometheus_history(tmp / "prom" / "data")
         with prom:
             yield {"prom": prom, "vm": vm}
 
@@ -76,13 +67,20 @@ def stored_samples(url: str) -> float:
     return float(result[0]["value"][1]) if result else 0.0
 
 
-@HISTORY
+def stored_series(url: str) -> set[tuple[str, frozenset[tuple[str, str]]]]:
+    query: dict[str, str | int] = {"match[]": '{__name__!=""}', "start": T0, "end": LAST}
+    found = requests.get(f"{url}/api/v1/series", params=query, timeout=30).json()["data"]
+    return {(labels.pop("__name__"), frozenset(labels.items())) for labels in found}
+
+
 def test_vmctl_moved_every_sample_of_the_prometheus_history(servers):
     assert stored_samples(servers["vm"].url) == TOTAL - NANS  # every sample; NaN is not stored
-    assert requests.get(f"{servers['vm'].url}/api/v1/series/count").json()["data"] == [len(SERIES)]
+    # every series, by name and labels, and no other. Not /api/v1/series/count: that is VictoriaMetrics' estimate
+    # from its index, where two import requests that meet a new series at once may each register it (1.79
+    # allows it and merges them when it answers a query), so it sometimes says 11 or 12 for these 10
+    assert stored_series(servers["vm"].url) == {(s.name, frozenset(s.labels.items())) for s in SERIES}
 
 
-@HISTORY
 def test_the_same_window_gives_the_same_rows_but_for_the_documented_differences(servers, tmp_path):
     prom_url, vm_url = (f"duckdb:///{tmp_path / name}.duckdb" for name in ("prom", "vm"))
     from_prom = run_metrics(prom_url, config(servers["prom"].url), since=T0, until=LAST)
@@ -104,7 +102,6 @@ def test_the_same_window_gives_the_same_rows_but_for_the_documented_differences(
         assert before in p and math.isclose(v[(sid, ts)], p[before], rel_tol=VM_REL)
 
 
-@HISTORY
 def test_idempotent_and_chunked_against_victoriametrics(servers, warehouse):
     url = warehouse.url
     with RecordingProxy(servers["vm"].url) as proxy:
@@ -122,7 +119,6 @@ def test_idempotent_and_chunked_against_victoriametrics(servers, warehouse):
         assert conn.execute("SELECT count(*) FROM etl_reconciliation WHERE NOT ok")[0][0] == 0
 
 
-@HISTORY
 def test_the_service_wrapper_names_a_missing_snapshot(servers, tmp_path: Path):
     with pytest.raises(RuntimeError, match="vmctl prometheus exited"):
         servers["vm"].import_prometheus_history(tmp_path / "no-such-snapshot")

@@ -363,9 +363,9 @@ def to_json() -> str:
 
 __all__ = [
     "JOB_BUCKETS",
-    "SERIES_BUDGET_PER_BOT",
     "METRICS",
     "RPC_BUCKETS",
+    "SERIES_BUDGET_PER_BOT",
     "Attribute",
     "Kind",
     "MetricSpec",
