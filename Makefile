@@ -52,7 +52,7 @@ demo: system-deps $(STAMP)
 	$(BIN)/airdrops demo
 
 test: system-deps $(STAMP) lint typecheck wheelhouse molecule-image
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 # The quick loop: no real servers, no containers.
 test-fast: $(STAMP)
