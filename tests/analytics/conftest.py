@@ -12,14 +12,15 @@ DIALECTS = ["duckdb", "postgres"]
 
 
 def seed(url: str) -> None:
-    """Migrate the warehouse and insert every row of `cases.TABLES`."""
-    from airdrops.collectors.warehouse import connect, migrate
+    """Migrate the warehouse, insert every row of `cases.TABLES` and fill the rollups from them."""
+    from airdrops.collectors.warehouse import connect, migrate, rollups
 
     migrate(url)
     with connect(url) as conn, conn.transaction():
         for table, (columns, rows) in cases.TABLES.items():
             marks = ", ".join(["%s"] * len(columns))
             conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        rollups.refill(conn)
 
 
 @pytest.fixture(scope="session")

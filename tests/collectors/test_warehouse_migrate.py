@@ -11,6 +11,7 @@ from airdrops.collectors.transform.metrics import labels_json, series_id
 from airdrops.collectors.warehouse import connect, migrate
 from airdrops.collectors.warehouse.migrate import apply, migrations
 from airdrops.collectors.warehouse.partitions import ensure_metric_partitions, months
+from airdrops.collectors.warehouse.rollups import ROLLUPS
 from airdrops.services.postgres import PostgresServer
 from tests.servers import Warehouse
 
@@ -22,6 +23,8 @@ VIEWS = {
     "claim_attempts", "costs_by_wallet", "airdrop_returns",
     # 0009: what Prometheus counted, per day
     "ops_daily", "prometheus_vs_events", "metric_increases",
+    # 0014: claims_daily in the taxonomy
+    "claim_days",
 }  # fmt: skip
 #: Views the reader role may not read: they show raw metric samples.
 INTERNAL_VIEWS = {"metric_increases"}
@@ -31,6 +34,8 @@ TABLES = {
     "etl_reconciliation", "etl_quarantine", "roi_results",
     # 0007: the vocabulary's definitions
     "claim_reasons", "definitions",
+    # 0014: the rollups
+    *(r.table for r in ROLLUPS),
 }  # fmt: skip
 
 
@@ -96,6 +101,13 @@ def test_event_tables_match_the_event_schema(duckdb_warehouse: Warehouse) -> Non
     schema = _schema(duckdb_warehouse.url)
     for table, columns in COLUMNS.items():
         assert set(schema[table]) == {c.name for c in columns}, table
+
+
+def test_rollup_tables_have_the_columns_their_definitions_fill(duckdb_warehouse: Warehouse) -> None:
+    migrate(duckdb_warehouse.url)
+    schema = _schema(duckdb_warehouse.url)
+    for rollup in ROLLUPS:
+        assert list(schema[rollup.table]) == rollup.columns, rollup.table
 
 
 def test_text_series_ids_of_an_older_warehouse_become_the_int8_ids(warehouse: Warehouse) -> None:
@@ -168,7 +180,7 @@ def test_reader_role_reads_views_only_and_writer_cannot_create(
         assert reader.execute("SELECT count(*) FROM claim_success_rate").fetchone() == (0,)
         for view in VIEWS - INTERNAL_VIEWS:
             reader.execute(f"SELECT * FROM {view}")
-        for relation in ("claims", "metric_samples", "metric_series", *INTERNAL_VIEWS):
+        for relation in ("claims", "claims_daily", "metric_samples", "metric_series", *INTERNAL_VIEWS):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 reader.execute(f"SELECT * FROM {relation}")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -181,6 +193,7 @@ def test_reader_role_reads_views_only_and_writer_cannot_create(
         assert writer.execute("SELECT metric_samples_ensure_partition('2030-01-05')").fetchone() == (
             "metric_samples_p203001",
         )
+        writer.execute("UPDATE claims_daily SET attempts = attempts + 1")  # a load merges into the rollups
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             writer.execute("CREATE TABLE sneaky (x int)")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):

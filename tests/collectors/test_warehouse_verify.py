@@ -45,3 +45,23 @@ def test_the_etl_refuses_a_damaged_file_and_check_names_it(tmp_path: Path, monke
     out = subprocess.run([AIRDROPS, "warehouse", "check", "--warehouse", url], capture_output=True, text=True)
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert out.stderr.startswith("error: ") and "table prices cannot be read" in out.stderr
+
+
+def test_check_finds_rollups_that_miss_rows_written_by_hand_and_rebuild_mends_them(tmp_path: Path) -> None:
+    url = f"duckdb://{tmp_path / 'w.duckdb'}"
+    write(tmp_path / "events" / "b-1-x-00000.jsonl", [event("claim"), event("transaction")])
+    assert run_events(url, tmp_path / "events").loaded == 2
+    check = [AIRDROPS, "warehouse", "check", "--warehouse", url]
+    assert subprocess.run(check, capture_output=True, text=True).returncode == 0
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:  # around the ETL
+        con.execute("INSERT INTO claims SELECT * REPLACE ('hand' AS event_id) FROM claims")
+    out = subprocess.run(check, capture_output=True, text=True)
+    assert out.returncode == 1 and "rollups differ from the events they count: claims_daily" in out.stderr
+
+    rebuilt = subprocess.run([AIRDROPS, "warehouse", "rebuild-rollups", "--warehouse", url], capture_output=True)
+    assert rebuilt.returncode == 0
+    out = subprocess.run(check, capture_output=True, text=True)
+    assert out.returncode == 0 and "rollups agree with the events" in out.stdout
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert con.execute("SELECT sum(attempts) FROM claim_success_rate").fetchone() == (2,)
+

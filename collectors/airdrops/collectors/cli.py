@@ -71,16 +71,38 @@ def migrate(
 
 @warehouse_app.command("check")
 def check(warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP)) -> None:
-    """Read the warehouse through once: a damaged DuckDB file is named here, not found by a report later."""
-    from airdrops.collectors.warehouse import connect
+    """Read the warehouse through once (a damaged DuckDB file is named here, not found by a report later) and
+    recount every rollup from the events (exit 1 when one differs)."""
+    from airdrops.collectors.warehouse import connect, rollups
     from airdrops.collectors.warehouse.verify import verify
 
     url = _url(warehouse)
     with connect(url) as conn:
         tables = verify(conn)
+        stale = rollups.differing(conn)
     console.print(
         f"{url.redacted}: " + (f"{tables} tables read back whole" if tables else "PostgreSQL checks its own pages")
     )
+    if stale:
+        _error(
+            f"rollups differ from the events they count: {', '.join(stale)} (rows written around the ETL?); "
+            "`airdrops warehouse rebuild-rollups` recounts them"
+        )
+        raise typer.Exit(1)
+    console.print(f"{len(rollups.ROLLUPS)} rollups agree with the events")
+
+
+@warehouse_app.command("rebuild-rollups")
+def rebuild_rollups(
+    warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_URL", help=WAREHOUSE_HELP),
+) -> None:
+    """Recount every rollup from the stored events (after rows were written or deleted by hand)."""
+    from airdrops.collectors.warehouse import connect, rollups
+
+    url = _url(warehouse)
+    with connect(url) as conn:
+        rollups.rebuild(conn)
+    console.print(f"{url.redacted}: {len(rollups.ROLLUPS)} rollups recounted")
 
 
 @prices_app.command("import")

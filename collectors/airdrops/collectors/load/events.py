@@ -3,7 +3,10 @@
 Each frame goes to a temporary staging table (PostgreSQL: binary COPY; DuckDB: from Arrow), then
 `INSERT ... SELECT ... ON CONFLICT (event_id) DO NOTHING`, so loading the same events again adds
 nothing. An event whose id the warehouse already holds with other content is a conflict: it is
-quarantined rather than skipped, so the stored event stays and the sums still reconcile. In the same
+quarantined rather than skipped, so the stored event stays and the sums still reconcile. The events
+new to the warehouse are added to the rollups of their table (`warehouse.rollups`); loads take a
+lock so that no other load stores an event between this one's look at what is stored and its insert.
+In the same
 transaction the target side of reconciliation is read back (rows and sums for the chunk's event
 ids), rejected lines are quarantined and the watermark moves; a mismatch raises `ReconciliationError`
 and the transaction rolls back, leaving the watermark where it was.
@@ -28,6 +31,7 @@ from airdrops.collectors.transform.events import (
     Batch,
     conflict_with_loaded,
 )
+from airdrops.collectors.warehouse import rollups
 from airdrops.collectors.warehouse.bookkeeping import Check, add_quarantine, set_watermark
 from airdrops.collectors.warehouse.connect import Connection
 
@@ -58,15 +62,33 @@ def load_batch(
     before_commit: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Load `batch` and move the watermark to `position`, all in one transaction."""
+    conn.lock(rollups.LOAD_LOCK)
+    try:
+        return _load_batch(conn, batch, run_id=run_id, position=position, stream=stream, before_commit=before_commit)
+    finally:
+        conn.unlock(rollups.LOAD_LOCK)
+
+
+def _load_batch(
+    conn: Connection,
+    batch: Batch,
+    *,
+    run_id: str,
+    position: str,
+    stream: str,
+    before_commit: Callable[[], None] | None,
+) -> LoadResult:
     result = LoadResult()
     with conn.transaction():
-        conflicts = _conflicts_with_loaded(conn, batch)
+        stored, conflicts = _stored_and_conflicts(conn, batch)
         batch = batch.without(conflicts)
         result.conflicts = len(conflicts)
         present: dict[str, Decimal] = {}
         for table, frame in batch.frames.items():
             columns = [c.name for c in COLUMNS[table]]
             frame_name = f"_stage_{table}"
+            if table in rollups.BY_SOURCE:  # the rollups take the events stored by this load only
+                frame = frame.with_columns(_fresh=~pl.col("event_id").is_in(list(stored)))
             result.inserted[table] = _insert(conn, table, columns, frame_name, frame)
             sums = [c for c in columns if c in CHECKED_SUMS]
             row = conn.execute(
@@ -107,24 +129,28 @@ def load_batch(
     return result
 
 
-def _conflicts_with_loaded(conn: Connection, batch: Batch) -> dict[str, str]:
-    """event_id -> reason, for the batch's events the warehouse holds with other content."""
+def _stored_and_conflicts(conn: Connection, batch: Batch) -> tuple[set[str], dict[str, str]]:
+    """The batch's event ids the warehouse holds already, and event_id -> reason for those it holds with other
+    content."""
     if batch.raw.is_empty():
-        return {}
+        return set(), {}
     conn.stage_frame("_stage_event_ids", batch.raw.select("event_id"))
     stored = conn.execute(
         f"SELECT r.event_id, r.payload FROM {RAW_TABLE} r WHERE r.event_id IN (SELECT event_id FROM _stage_event_ids)"
     )
     lines = batch.lines_of(event_id for event_id, _ in stored)
-    return {
+    conflicts = {
         event_id: conflict_with_loaded(event_id)
         for event_id, payload in stored
         if (json.loads(payload) if isinstance(payload, str) else payload) != json.loads(lines[event_id].data)
     }
+    return {event_id for event_id, _ in stored}, conflicts
 
 
 def _insert(conn: Connection, table: str, columns: list[str], stage: str, frame: pl.DataFrame) -> int:
     conn.stage_frame(stage, frame)
+    if "_fresh" in frame.columns:
+        rollups.add_fresh(conn, table, stage)
     cols = ", ".join(columns)
     select = ", ".join(f"CAST({c} AS {conn.json_type})" if c == "payload" else c for c in columns)
     return conn.execute_rowcount(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from airdrops.collectors.retry import Retry
-from airdrops.collectors.warehouse import definitions
+from airdrops.collectors.warehouse import definitions, rollups
 from airdrops.collectors.warehouse.connect import Connection, connect
 from airdrops.collectors.warehouse.url import Dialect, WarehouseURL
 
@@ -99,6 +99,8 @@ def _apply_pending(conn: Connection) -> list[int]:
             with conn.transaction():
                 if _has_statements(m.sql):
                     conn.execute(m.sql)
+                if m.version == rollups.SINCE_VERSION:  # the rollups of the rows stored before them
+                    rollups.refill(conn)
                 conn.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
                     (m.version, m.name, datetime.now(UTC)),

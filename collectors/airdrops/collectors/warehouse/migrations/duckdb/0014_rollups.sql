@@ -1,0 +1,1 @@
+-- DuckDB needs nothing more for the rollups (no roles; its joins scan).
