@@ -64,4 +64,3 @@ def test_check_finds_rollups_that_miss_rows_written_by_hand_and_rebuild_mends_th
     assert out.returncode == 0 and "rollups agree with the events" in out.stdout
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         assert con.execute("SELECT sum(attempts) FROM claim_success_rate").fetchone() == (2,)
-

@@ -205,4 +205,3 @@ def differing(conn: Connection) -> list[str]:
         if count:
             out.append(rollup.table)
     return out
-
