@@ -147,7 +147,7 @@ def test_an_upgraded_warehouse_gets_its_rollups_from_the_rows_it_holds(
 #: The event tables the report's views may still read, and why: allocations and risk_breaches are read
 #: whole (capital over time, open breaches: few rows next to transactions and snapshots); prices is looked up
 #: by (token, ts) once per sale of a claimed token; claims and transactions by prometheus_vs_events, which
-#: matches each event to a Prometheus window within a day (docs/warehouse.md).
+#: matches each event to a Prometheus window within a day (docs/analytics.md, "Rollups").
 RAW_READS = {
     "capital_flows": {"allocations"},
     "risk_breach_events": {"risk_breaches"},

@@ -1,7 +1,7 @@
 -- Rollups (airdrops.collectors.warehouse.rollups defines each one's GROUP BY): the ETL adds each load's new
 -- events to them, the migrator fills them from the stored rows once this migration is applied. The views the
 -- report and the dashboards read take their rows from here, not from the raw event tables, so they answer in
--- about the same time as history grows (docs/warehouse.md, "Rollups"). Output columns and types of every view
+-- about the same time as history grows (docs/analytics.md, "Rollups"). Output columns and types of every view
 -- stay what 0004 and 0009 made them. One SQL text for both dialects; grants and indexes: ../postgres/.
 -- A key column that may be NULL in its event table is '' here (primary keys have no NULL).
 
