@@ -80,6 +80,7 @@ bench: system-deps $(STAMP) wheelhouse molecule-image
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/etl.py
 	$(PY) benchmarks/events.py
+	$(PY) benchmarks/views.py
 	$(PY) benchmarks/ansible_rerun.py
 	$(PY) benchmarks/fleet.py
 

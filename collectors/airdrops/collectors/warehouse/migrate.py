@@ -69,32 +69,32 @@ def _fill(sql: str, dialect: Dialect) -> str:
     return sql
 
 
-def migrate(url: str | WarehouseURL | None = None, *, retry: Retry | None = None) -> list[int]:
+def migrate(url: str | WarehouseURL | None = None, *, retry: Retry | None = None, upto: int | None = None) -> list[int]:
     """Apply the pending migrations to the warehouse at `url`; the versions applied now (empty: up to date)."""
     with connect(url, retry=retry) as conn:
-        return apply(conn)
+        return apply(conn, upto=upto)
 
 
-def apply(conn: Connection) -> list[int]:
+def apply(conn: Connection, *, upto: int | None = None) -> list[int]:
     """Apply the pending migrations on an open connection, then sync the vocabulary's tables; the versions applied now.
 
-    On an up-to-date warehouse this runs no DDL, so the ETL's writer role (no CREATE on the schema) gets
-    through too.
+    `upto`: stop after that version (an older schema, for upgrade tests and benchmarks). On an up-to-date
+    warehouse this runs no DDL, so the ETL's writer role (no CREATE on the schema) gets through too.
     """
-    done = _apply_pending(conn) if pending(conn) else []
+    done = _apply_pending(conn, upto) if pending(conn) else []
     if max(applied(conn), default=0) >= definitions.SINCE_VERSION:
         definitions.sync(conn)
     return done
 
 
-def _apply_pending(conn: Connection) -> list[int]:
+def _apply_pending(conn: Connection, upto: int | None) -> list[int]:
     conn.execute(_BOOTSTRAP)
     conn.lock(_LOCK)  # one migrator at a time
     try:
         done = applied(conn)
         now = []
         for m in migrations(conn.dialect):
-            if m.version in done:
+            if m.version in done or (upto is not None and m.version > upto):
                 continue
             with conn.transaction():
                 if _has_statements(m.sql):
