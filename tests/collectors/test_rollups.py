@@ -70,15 +70,18 @@ def test_rollups_equal_their_recompute_after_loads_of_every_kind(
     warehouse: Warehouse, events_dir: Path, tmp_path: Path
 ) -> None:
     edges = edge_events()
-    write(events_dir / "edges-1-a-00000.jsonl", edges[:-1])  # the snapshot's last holding comes later
+    # a token sold before its claim is loaded (another bot's log comes later)
+    late_sale = event("transaction", action="swap", token_in="LATE", amount_in="7", token="USDC", amount="14")
+    late_claim = event("claim", airdrop="late-s1", token="LATE", amount="20", value_usd="40")
+    write(events_dir / "edges-1-a-00000.jsonl", [*edges[:-1], late_sale])  # the snapshot's last holding comes later
     first = run_events(warehouse.url, events_dir, config=SMALL_CHUNKS)
     assert first.ok and first.loaded > 500 and first.chunks > 10
-    # a later run: the rest of the snapshot, an older price, the same events again, one reused id
+    # a later run: the rest of the snapshot, an older price, the late claim, the same events again, one reused id
     late_price = event("price", token="NEW", price_usd="9", ts="2024-12-01T00:00:00Z")
     reused = dict(edges[0], amount="999")
-    write(events_dir / "edges-1-b-00000.jsonl", [edges[-1], late_price, *edges[:5], reused])
+    write(events_dir / "edges-1-b-00000.jsonl", [edges[-1], late_price, late_claim, *edges[:5], reused])
     second = run_events(warehouse.url, events_dir, config=SMALL_CHUNKS)
-    assert second.ok and (second.loaded, second.duplicates, second.quarantined) == (2, 5, 1)
+    assert second.ok and (second.loaded, second.duplicates, second.quarantined) == (3, 5, 1)
 
     sizes = assert_rollups_agree(warehouse.url)
     assert all(sizes.values()), sizes  # every rollup has rows to compare
@@ -87,6 +90,13 @@ def test_rollups_equal_their_recompute_after_loads_of_every_kind(
         # sold 40 and bridged 10 + 1 fee out, at 3: 51 of the 100 claimed realized, 49 held
         sold = conn.execute("SELECT amount_sold, realized_usd, amount_held FROM airdrop_returns WHERE token = 'NEW'")
         assert [tuple(float(v) for v in row) for row in sold] == [(51.0, 153.0, 49.0)]
+        # the sale loaded before its claim counts, at the claim's price (no price of LATE): 7 of 20 at 2
+        late = conn.execute("SELECT amount_sold, realized_usd, amount_held FROM airdrop_returns WHERE token = 'LATE'")
+        assert [tuple(float(v) for v in row) for row in late] == [(7.0, 14.0, 13.0)]
+        # only claimed tokens' outflows are kept: the farming's USDC and ETH swaps are not
+        kept = {r[0] for r in conn.execute("SELECT DISTINCT token FROM token_outflows")}
+        claimed = {r[0] for r in conn.execute("SELECT token FROM claims WHERE outcome = 'success'")}
+        assert {"NEW", "LATE"} <= kept <= claimed and "USDC" not in claimed
         conn.execute("DELETE FROM transactions WHERE action = 'bridge'")
         assert rollups.differing(conn) == ["transactions_daily", "transaction_costs_by_wallet", "token_outflows"]
         rollups.rebuild(conn)
@@ -134,6 +144,28 @@ def test_an_upgraded_warehouse_gets_its_rollups_from_the_rows_it_holds(tmp_path:
     with open_views(url) as views:
         for view in ("claim_success_rate", "roi_by_airdrop", "portfolio_value_daily", "latest_prices"):
             assert_frame_equal(ordered(views[view]), ordered(cases.VIEW_FRAMES[view]), check_exact=False, rel_tol=1e-12)
+
+
+def test_migration_15_drops_the_outflows_of_tokens_never_claimed(warehouse: Warehouse) -> None:
+    """0014 kept every swap's and bridge's outflow; since 0015 only claimed tokens' (the farming's are not returns)."""
+    from tests.analytics import cases
+
+    migrate(warehouse.url, upto=SINCE_VERSION)
+    with connect(warehouse.url) as conn, conn.transaction():
+        for table, (columns, rows) in cases.TABLES.items():
+            marks = ", ".join(["%s"] * len(columns))
+            conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        rollups.refill(conn)
+        conn.execute("INSERT INTO token_outflows VALUES ('farming-swap', '2025-01-02 00:00:00+00', 'USDC', 5)")
+    with connect(warehouse.url) as conn:
+        assert rollups.differing(conn) == ["token_outflows"]
+        before = conn.fetch_frame("SELECT * FROM airdrop_returns ORDER BY airdrop, chain")
+    assert migrate(warehouse.url) == [SINCE_VERSION + 1]
+    with connect(warehouse.url) as conn:
+        assert rollups.differing(conn) == []
+        assert conn.execute("SELECT count(*) FROM token_outflows WHERE token = 'USDC'")[0][0] == 0
+        assert before.height > 0
+        assert_frame_equal(conn.fetch_frame("SELECT * FROM airdrop_returns ORDER BY airdrop, chain"), before)
 
 
 #: The event tables the report's views may still read, and why: allocations and risk_breaches are read

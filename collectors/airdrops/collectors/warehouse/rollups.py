@@ -107,6 +107,9 @@ _CLAIM_KEYS = {
 }  # fmt: skip
 _SWAP = "action = 'swap' AND amount_in > 0 AND token_in IS NOT NULL"
 _BRIDGE = "action = 'bridge' AND amount > 0 AND token IS NOT NULL"
+_OUTFLOW_TOKEN = f"CASE WHEN {_SWAP} THEN token_in ELSE token END"
+#: The tokens successful claims brought in (claims_daily is filled before token_outflows, in ROLLUPS' order).
+CLAIMED = "SELECT token FROM claims_daily WHERE outcome = 'success' AND token <> ''"
 
 ROLLUPS: tuple[Rollup, ...] = (
     # claims per day and everything the claim views group by; the reason is mapped to the taxonomy by
@@ -137,19 +140,20 @@ ROLLUPS: tuple[Rollup, ...] = (
         keys={"wallet": "wallet", "bot_id": "bot_id", "chain": "chain", "protocol": "protocol"},
         measures={"tx_count": ("count", "*"), **_COSTS},
     ),
-    # tokens that left the farm (sold on a swap, bridged out with the bridge's fee in that token): what
-    # airdrop_returns prices at the moment of each
+    # claimed tokens that left the farm (sold on a swap, bridged out with the bridge's fee in that token): what
+    # airdrop_returns prices at the moment of each. Only tokens a claim brought in (CLAIMED): the farming's own
+    # swaps and bridges are most of the transactions and no airdrop's return.
     Rollup(
         "token_outflows",
         "transactions",
-        keys={"event_id": "event_id", "ts": "ts", "token": f"CASE WHEN {_SWAP} THEN token_in ELSE token END"},
+        keys={"event_id": "event_id", "ts": "ts", "token": _OUTFLOW_TOKEN},
         measures={
             "amount": _sum(
                 f"CASE WHEN {_SWAP} THEN amount_in "
                 "ELSE amount + CASE WHEN protocol_fee_token = token THEN coalesce(protocol_fee, 0) ELSE 0 END END"
             )
         },
-        where=f"outcome = 'success' AND (({_SWAP}) OR ({_BRIDGE}))",
+        where=f"outcome = 'success' AND (({_SWAP}) OR ({_BRIDGE})) AND {_OUTFLOW_TOKEN} IN ({CLAIMED})",
     ),
     Rollup(
         "portfolio_snapshot_totals",
@@ -165,18 +169,40 @@ ROLLUPS: tuple[Rollup, ...] = (
         newest=("ts", "event_id"),
     ),
 )
+OUTFLOWS = next(r for r in ROLLUPS if r.table == "token_outflows")
 BY_SOURCE: dict[str, tuple[Rollup, ...]] = {
     source: tuple(r for r in ROLLUPS if r.source == source) for source in {r.source for r in ROLLUPS}
 }
 
 
 def add_fresh(conn: Connection, source: str, stage: str) -> None:
-    """Add the rows of `stage` (a staged frame of `source`) whose `_fresh` is true to `source`'s rollups."""
+    """Add the rows of `stage` (a staged frame of `source`) whose `_fresh` is true to `source`'s rollups.
+
+    A claim that brings a token in for the first time also brings that token's stored outflows into
+    token_outflows (sold or bridged before its claim was loaded: logs of several bots arrive in any order).
+    """
+    newly_claimed = _newly_claimed(conn, stage) if source == "claims" else []
     for rollup in BY_SOURCE.get(source, ()):
         relation = f"(SELECT * FROM {stage} WHERE _fresh) fresh"
         conn.execute(
             f"INSERT INTO {rollup.table} ({', '.join(rollup.columns)}) {rollup.select(relation)} {rollup.merge()}"
         )
+    if newly_claimed:
+        marks = ", ".join(["%s"] * len(newly_claimed))
+        relation = f"(SELECT * FROM transactions WHERE token_in IN ({marks}) OR token IN ({marks})) earlier"
+        conn.execute(
+            f"INSERT INTO {OUTFLOWS.table} ({', '.join(OUTFLOWS.columns)}) {OUTFLOWS.select(relation)} "
+            "ON CONFLICT DO NOTHING",
+            (*newly_claimed, *newly_claimed),
+        )
+
+
+def _newly_claimed(conn: Connection, stage: str) -> list[str]:
+    rows = conn.execute(
+        f"SELECT DISTINCT token FROM {stage} WHERE _fresh AND outcome = 'success' AND token IS NOT NULL "
+        f"AND token <> '' AND token NOT IN ({CLAIMED}) ORDER BY token"
+    )
+    return [str(r[0]) for r in rows]
 
 
 def rebuild(conn: Connection) -> None:
