@@ -59,14 +59,14 @@ def run(url: str, events: int, console: Console) -> dict[str, Any]:
         started = time.perf_counter()
         counts = generate(conn, Mix(events))
         generated = time.perf_counter() - started
-        _analyze(conn)
+        conn.execute("ANALYZE")
         console.print(f"  {conn.dialect} {events:,}: generated {sum(counts.values()):,} rows in {generated:.0f} s")
         raw = {view: _limited(conn, view) for view in VIEWS}
     started = time.perf_counter()
     migrate(url)
     upgrade = time.perf_counter() - started
     with connect(url) as conn:
-        _analyze(conn)
+        conn.execute("ANALYZE")
         rolled = {view: _timed(conn, view, REPEAT) for view in VIEWS}
         rollup_rows = sum(int(conn.execute(f"SELECT count(*) FROM {r.table}")[0][0]) for r in ROLLUPS)
     for view in VIEWS:
@@ -80,10 +80,6 @@ def run(url: str, events: int, console: Console) -> dict[str, Any]:
         "rolled": {v: t for v, (t, _) in rolled.items()},
         "view_rows": {v: f.height for v, (_, f) in rolled.items()},
     }
-
-
-def _analyze(conn: Any) -> None:
-    conn.execute("ANALYZE")
 
 
 def _limited(conn: Any, view: str) -> tuple[float | None, pl.DataFrame | None]:

@@ -377,3 +377,10 @@ VIEW_FRAMES: dict[str, pl.DataFrame] = {
     "ops_daily": OPS_DAILY,
     "prometheus_vs_events": PROMETHEUS_VS_EVENTS,
 }
+
+
+def insert(conn: Any) -> None:
+    """Every row of `TABLES` into the warehouse of an open connection (no rollups: callers refill or migrate)."""
+    for table, (columns, rows) in TABLES.items():
+        marks = ", ".join(["%s"] * len(columns))
+        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)

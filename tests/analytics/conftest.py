@@ -17,9 +17,7 @@ def seed(url: str) -> None:
 
     migrate(url)
     with connect(url) as conn, conn.transaction():
-        for table, (columns, rows) in cases.TABLES.items():
-            marks = ", ".join(["%s"] * len(columns))
-            conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        cases.insert(conn)
         rollups.refill(conn)
 
 

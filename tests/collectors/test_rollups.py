@@ -134,9 +134,7 @@ def test_an_upgraded_warehouse_gets_its_rollups_from_the_rows_it_holds(tmp_path:
     url = f"duckdb:///{tmp_path / 'old.duckdb'}"
     assert max(migrate(url, upto=SINCE_VERSION - 1)) == SINCE_VERSION - 1
     with connect(url) as conn, conn.transaction():
-        for table, (columns, rows) in cases.TABLES.items():
-            marks = ", ".join(["%s"] * len(columns))
-            conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        cases.insert(conn)
     assert SINCE_VERSION in migrate(url)
     assert_rollups_agree(url)
     from airdrops.analytics import open_views
@@ -152,9 +150,7 @@ def test_migration_15_drops_the_outflows_of_tokens_never_claimed(warehouse: Ware
 
     migrate(warehouse.url, upto=SINCE_VERSION)
     with connect(warehouse.url) as conn, conn.transaction():
-        for table, (columns, rows) in cases.TABLES.items():
-            marks = ", ".join(["%s"] * len(columns))
-            conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        cases.insert(conn)
         rollups.refill(conn)
         conn.execute("INSERT INTO token_outflows VALUES ('farming-swap', '2025-01-02 00:00:00+00', 'USDC', 5)")
     with connect(warehouse.url) as conn:
