@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 
 from airdrops.collectors.config import EventsConfig, ExtractConfig
 from airdrops.collectors.pipeline import run_events
-from airdrops.collectors.warehouse import connect, migrate, rollups
+from airdrops.collectors.warehouse import connect, migrate, outflow_prices, rollups
 from airdrops.collectors.warehouse.rollups import ROLLUPS, SINCE_VERSION
 from tests.collectors.cases import event, write
 from tests.servers import Warehouse
@@ -73,26 +73,36 @@ def test_rollups_equal_their_recompute_after_loads_of_every_kind(
     # a token sold before its claim is loaded (another bot's log comes later)
     late_sale = event("transaction", action="swap", token_in="LATE", amount_in="7", token="USDC", amount="14")
     late_claim = event("claim", airdrop="late-s1", token="LATE", amount="20", value_usd="40")
-    write(events_dir / "edges-1-a-00000.jsonl", [*edges[:-1], late_sale])  # the snapshot's last holding comes later
+    late_price = event("price", token="LATE", price_usd="1.5", ts="2025-01-02T00:00:00Z")
+    # the snapshot's last holding comes later
+    write(events_dir / "edges-1-a-00000.jsonl", [*edges[:-1], late_sale, late_price])
     first = run_events(warehouse.url, events_dir, config=SMALL_CHUNKS)
     assert first.ok and first.loaded > 500 and first.chunks > 10
-    # a later run: the rest of the snapshot, an older price, the late claim, the same events again, one reused id
-    late_price = event("price", token="NEW", price_usd="9", ts="2024-12-01T00:00:00Z")
+    with connect(warehouse.url) as conn:
+        assert conn.execute("SELECT price_usd FROM latest_prices WHERE token = 'NEW'")[0][0] == 3  # ts, then event_id
+        # sold 40 and bridged 10 + 1 fee out at 3 (of the two prices of one moment, the greater event_id)
+        assert float(conn.execute("SELECT realized_usd FROM airdrop_returns WHERE token = 'NEW'")[0][0]) == 153.0
+    # a later run: the rest of the snapshot, prices of NEW older than its price point, newer but still before
+    # the sales, and after them; the late claim, the same events again, one reused id
+    prices = [
+        event("price", token="NEW", price_usd=p, ts=ts)
+        for p, ts in (("9", "2024-12-01T00:00:00Z"), ("4", "2025-01-02T01:00:00Z"), ("100", "2025-01-05T00:00:00Z"))
+    ]
     reused = dict(edges[0], amount="999")
-    write(events_dir / "edges-1-b-00000.jsonl", [edges[-1], late_price, late_claim, *edges[:5], reused])
+    write(events_dir / "edges-1-b-00000.jsonl", [edges[-1], *prices, late_claim, *edges[:5], reused])
     second = run_events(warehouse.url, events_dir, config=SMALL_CHUNKS)
-    assert second.ok and (second.loaded, second.duplicates, second.quarantined) == (3, 5, 1)
+    assert second.ok and (second.loaded, second.duplicates, second.quarantined) == (5, 5, 1)
 
     sizes = assert_rollups_agree(warehouse.url)
     assert all(sizes.values()), sizes  # every rollup has rows to compare
     with connect(warehouse.url) as conn:
         assert rollups.differing(conn) == []  # what `airdrops warehouse check` runs agrees
-        # sold 40 and bridged 10 + 1 fee out, at 3: 51 of the 100 claimed realized, 49 held
+        # the same outflows at 4, the newest price before them, loaded after them: 51 of the 100 claimed, 49 held
         sold = conn.execute("SELECT amount_sold, realized_usd, amount_held FROM airdrop_returns WHERE token = 'NEW'")
-        assert [tuple(float(v) for v in row) for row in sold] == [(51.0, 153.0, 49.0)]
-        # the sale loaded before its claim counts, at the claim's price (no price of LATE): 7 of 20 at 2
+        assert [tuple(float(v) for v in row) for row in sold] == [(51.0, 204.0, 49.0)]
+        # the sale loaded before its claim counts, at the price of its moment: 7 of 20 at 1.5
         late = conn.execute("SELECT amount_sold, realized_usd, amount_held FROM airdrop_returns WHERE token = 'LATE'")
-        assert [tuple(float(v) for v in row) for row in late] == [(7.0, 14.0, 13.0)]
+        assert [tuple(float(v) for v in row) for row in late] == [(7.0, 10.5, 13.0)]
         # only claimed tokens' outflows are kept: the farming's USDC and ETH swaps are not
         kept = {r[0] for r in conn.execute("SELECT DISTINCT token FROM token_outflows")}
         claimed = {r[0] for r in conn.execute("SELECT token FROM claims WHERE outcome = 'success'")}
@@ -100,12 +110,17 @@ def test_rollups_equal_their_recompute_after_loads_of_every_kind(
         conn.execute("DELETE FROM transactions WHERE action = 'bridge'")
         assert rollups.differing(conn) == ["transactions_daily", "transaction_costs_by_wallet", "token_outflows"]
         rollups.rebuild(conn)
-        assert conn.execute("SELECT price_usd FROM latest_prices WHERE token = 'NEW'")[0][0] == 3  # ts, then event_id
+        assert conn.execute("SELECT price_usd FROM latest_prices WHERE token = 'NEW'")[0][0] == 100
         late = conn.execute("SELECT value_usd, holdings FROM portfolio_snapshot_totals WHERE snapshot_id = 'late'")
         assert [(float(v), n) for v, n in late] == [(12.5, 2)]  # summed over both runs
-        # sold 40 at 3 (the bridge is gone): 40 of the 100 claimed realized, 60 held
+        # sold 40 at 4 (the bridge is gone): 40 of the 100 claimed realized, 60 held
         sold = conn.execute("SELECT amount_sold, realized_usd, amount_held FROM airdrop_returns WHERE token = 'NEW'")
-        assert [tuple(float(v) for v in row) for row in sold] == [(40.0, 120.0, 60.0)]
+        assert [tuple(float(v) for v in row) for row in sold] == [(40.0, 160.0, 60.0)]
+        # a price written around the ETL: `check` names the outflows it would price, `rebuild` prices them
+        conn.execute("UPDATE prices SET price_usd = 5 WHERE token = 'NEW' AND price_usd = 4")
+        assert rollups.differing(conn) == ["token_outflows"]
+        rollups.rebuild(conn)
+        assert float(conn.execute("SELECT realized_usd FROM airdrop_returns WHERE token = 'NEW'")[0][0]) == 200.0
 
 
 def test_two_loaders_at_once_add_each_event_once(postgres_warehouse: Warehouse, events_dir: Path) -> None:
@@ -144,19 +159,21 @@ def test_an_upgraded_warehouse_gets_its_rollups_from_the_rows_it_holds(tmp_path:
             assert_frame_equal(ordered(views[view]), ordered(cases.VIEW_FRAMES[view]), check_exact=False, rel_tol=1e-12)
 
 
-def test_migration_15_drops_the_outflows_of_tokens_never_claimed(warehouse: Warehouse) -> None:
-    """0014 kept every swap's and bridge's outflow; since 0015 only claimed tokens' (the farming's are not returns)."""
+def test_upgrading_drops_the_outflows_of_tokens_never_claimed_and_prices_the_rest(warehouse: Warehouse) -> None:
+    """0014 kept every swap's and bridge's outflow; since 0015 only claimed tokens' (the farming's are not returns),
+    each priced at its moment since 0016: airdrop_returns gives what it gave before."""
     from tests.analytics import cases
 
-    migrate(warehouse.url, upto=SINCE_VERSION)
+    migrate(warehouse.url, upto=SINCE_VERSION - 1)
     with connect(warehouse.url) as conn, conn.transaction():
         cases.insert(conn)
-        rollups.refill(conn)
+    migrate(warehouse.url, upto=SINCE_VERSION)
+    with connect(warehouse.url) as conn:
         conn.execute("INSERT INTO token_outflows VALUES ('farming-swap', '2025-01-02 00:00:00+00', 'USDC', 5)")
     with connect(warehouse.url) as conn:
-        assert rollups.differing(conn) == ["token_outflows"]
+        assert conn.execute("SELECT count(*) FROM token_outflows WHERE token = 'USDC'")[0][0] == 1
         before = conn.fetch_frame("SELECT * FROM airdrop_returns ORDER BY airdrop, chain")
-    assert migrate(warehouse.url) == [SINCE_VERSION + 1]
+    assert SINCE_VERSION + 1 in migrate(warehouse.url)
     with connect(warehouse.url) as conn:
         assert rollups.differing(conn) == []
         assert conn.execute("SELECT count(*) FROM token_outflows WHERE token = 'USDC'")[0][0] == 0
@@ -165,15 +182,12 @@ def test_migration_15_drops_the_outflows_of_tokens_never_claimed(warehouse: Ware
 
 
 #: The event tables the report's views may still read, and why: allocations and risk_breaches are read
-#: whole (capital over time, open breaches: few rows next to transactions and snapshots); prices is looked up
-#: by (token, ts) once per sale of a claimed token; claims and transactions by prometheus_vs_events, which
-#: matches each event to a Prometheus window within a day (docs/analytics.md, "Rollups").
+#: whole (capital over time, open breaches: few rows next to transactions and snapshots); claims and
+#: transactions by prometheus_vs_events, which matches each event to a Prometheus window within a day
+#: (docs/analytics.md, "Rollups").
 RAW_READS = {
     "capital_flows": {"allocations"},
     "risk_breach_events": {"risk_breaches"},
-    "airdrop_returns": {"prices"},
-    "roi_by_protocol": {"prices"},
-    "roi_by_airdrop": {"prices"},
     "prometheus_vs_events": {"claims", "transactions"},
 }
 RAW_TABLES = {"events_raw", "transactions", "claims", "allocations", "risk_breaches", "portfolio_snapshots", "prices"}
@@ -204,9 +218,9 @@ def test_the_report_views_read_rollups_not_event_tables(postgres_warehouse: Ware
         for view in VIEWS:
             raw = planned_relations(conn, view) & RAW_TABLES
             assert raw <= RAW_READS.get(view, set()), (view, raw)
-        # the price of each sale is looked up through an index, never by reading all prices
-        sales = "\n".join(r[0] for r in conn.execute("EXPLAIN SELECT * FROM airdrop_returns"))
-        assert re.search(r"Index Scan (Backward )?using \w+ on prices ", sales) and "Seq Scan on prices " not in sales
+        # pricing the outflows (a load, `rebuild`) looks each one's price up through an index, never reads all prices
+        lookup = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {outflow_prices.points('postgres', 'true')}"))
+        assert re.search(r"Index Scan (Backward )?using \w+ on prices ", lookup) and "Seq Scan on prices " not in lookup
 
 
 def test_the_rollups_fill_views_as_the_raw_rows_would(duckdb_warehouse: Warehouse, events_dir: Path) -> None:

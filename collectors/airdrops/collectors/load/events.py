@@ -149,10 +149,11 @@ def _stored_and_conflicts(conn: Connection, batch: Batch) -> tuple[set[str], dic
 
 def _insert(conn: Connection, table: str, columns: list[str], stage: str, frame: pl.DataFrame) -> int:
     conn.stage_frame(stage, frame)
-    if "_fresh" in frame.columns:
-        rollups.add_fresh(conn, table, stage)
     cols = ", ".join(columns)
     select = ", ".join(f"CAST({c} AS {conn.json_type})" if c == "payload" else c for c in columns)
-    return conn.execute_rowcount(
+    inserted = conn.execute_rowcount(
         f"INSERT INTO {table} ({cols}) SELECT {select} FROM {stage} ON CONFLICT (event_id) DO NOTHING"
     )
+    if "_fresh" in frame.columns:
+        rollups.add_fresh(conn, table, stage)
+    return inserted

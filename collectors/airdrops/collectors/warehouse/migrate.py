@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from airdrops.collectors.retry import Retry
-from airdrops.collectors.warehouse import definitions, rollups
+from airdrops.collectors.warehouse import definitions, outflow_prices, rollups
 from airdrops.collectors.warehouse.connect import Connection, connect
 from airdrops.collectors.warehouse.url import Dialect, WarehouseURL
 
@@ -100,7 +100,9 @@ def _apply_pending(conn: Connection, upto: int | None) -> list[int]:
                 if _has_statements(m.sql):
                     conn.execute(m.sql)
                 if m.version == rollups.SINCE_VERSION:  # the rollups of the rows stored before them
-                    rollups.refill(conn)
+                    rollups.refill_groups(conn)
+                if m.version == outflow_prices.SINCE_VERSION:  # the price of each outflow stored before
+                    outflow_prices.price_all(conn)
                 conn.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
                     (m.version, m.name, datetime.now(UTC)),

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from airdrops.collectors.warehouse import outflow_prices
 from airdrops.collectors.warehouse.connect import Connection
 
 Aggregate = Literal["sum", "count", "max"]
@@ -176,7 +177,8 @@ BY_SOURCE: dict[str, tuple[Rollup, ...]] = {
 
 
 def add_fresh(conn: Connection, source: str, stage: str) -> None:
-    """Add the rows of `stage` (a staged frame of `source`) whose `_fresh` is true to `source`'s rollups.
+    """Add the rows of `stage` (a staged frame of `source`, inserted into `source` already) whose `_fresh` is
+    true to `source`'s rollups, and price the outflows they bring or may price (`outflow_prices`).
 
     A claim that brings a token in for the first time also brings that token's stored outflows into
     token_outflows (sold or bridged before its claim was loaded: logs of several bots arrive in any order).
@@ -195,6 +197,11 @@ def add_fresh(conn: Connection, source: str, stage: str) -> None:
             "ON CONFLICT DO NOTHING",
             (*newly_claimed, *newly_claimed),
         )
+        outflow_prices.price(conn, f"token_outflows.token IN ({marks})", tuple(newly_claimed))
+    if source == "transactions":
+        outflow_prices.price(conn, f"token_outflows.event_id IN (SELECT event_id FROM {stage} WHERE _fresh)")
+    elif source == "prices":
+        outflow_prices.after_prices(conn, stage)
 
 
 def _newly_claimed(conn: Connection, stage: str) -> list[str]:
@@ -206,20 +213,27 @@ def _newly_claimed(conn: Connection, stage: str) -> list[str]:
 
 
 def rebuild(conn: Connection) -> None:
-    """Recompute every rollup from the stored rows, in one transaction."""
+    """Recompute every rollup, and the outflows' prices, from the stored rows, in one transaction."""
     with conn.transaction():
         refill(conn)
 
 
 def refill(conn: Connection) -> None:
-    """Recompute every rollup from the stored rows, in the caller's transaction."""
+    """Recompute every rollup, and the outflows' prices, from the stored rows, in the caller's transaction."""
+    refill_groups(conn)
+    outflow_prices.price_all(conn)
+
+
+def refill_groups(conn: Connection) -> None:
+    """Recompute every rollup's rows, the outflows unpriced (the migration creating the rollups predates prices)."""
     for rollup in ROLLUPS:
         conn.execute(f"DELETE FROM {rollup.table}")
         conn.execute(f"INSERT INTO {rollup.table} ({', '.join(rollup.columns)}) {rollup.select(rollup.source)}")
 
 
 def differing(conn: Connection) -> list[str]:
-    """The rollups whose rows differ from their recompute (rows written around the ETL): `rebuild` mends them."""
+    """The rollups whose rows (or outflows' prices) differ from their recompute (rows written around the ETL):
+    `rebuild` mends them."""
     out = []
     for rollup in ROLLUPS:
         columns = ", ".join(rollup.columns)
@@ -228,6 +242,6 @@ def differing(conn: Connection) -> list[str]:
         count = conn.execute(
             f"SELECT count(*) FROM (({stored} EXCEPT ALL {recomputed}) UNION ALL ({recomputed} EXCEPT ALL {stored})) d"
         )[0][0]
-        if count:
+        if count or (rollup is OUTFLOWS and outflow_prices.differs(conn)):
             out.append(rollup.table)
     return out
