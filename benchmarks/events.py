@@ -11,6 +11,9 @@
    (c) the same into DuckDB;
    (d) PostgreSQL's own floor: the rows (b) writes, already shaped, copied straight into the same
        tables with one COPY per table (no reading, validation, staging, conflict check or watermark).
+   (e) PostgreSQL's ceiling on this machine: the lines as they are, one COPY into a table of one text
+       column without an index (no parsing, no types, nothing found again): what any pipeline that
+       stores each event in PostgreSQL is bounded by.
    Events/s for each and the ratio to (a).
 3. Peak RSS of (b) for B and 10 B: it reads in bounded chunks, so memory stays flat.
 
@@ -129,6 +132,23 @@ def child_floor(events_dir: str, db_url: str) -> dict[str, Any]:
     return {"rows": sum(b.raw.height for b in batches), "seconds": seconds}
 
 
+def child_ceiling(events_dir: str, db_url: str) -> dict[str, Any]:
+    """The log files' bytes copied as they are into one text column (the delimiter and quote are bytes no line has)."""
+    import psycopg
+
+    paths = sorted(Path(events_dir).glob("*.jsonl"))
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE lines (line text)")
+        started = time.perf_counter()
+        sql = "COPY lines (line) FROM STDIN (FORMAT csv, DELIMITER e'\\x01', QUOTE e'\\x02')"
+        with conn.transaction(), conn.cursor() as cur, cur.copy(sql) as copy:
+            for path in paths:
+                copy.write(path.read_bytes())
+        seconds = time.perf_counter() - started
+        rows = conn.execute("SELECT count(*) FROM lines").fetchone()
+    return {"rows": rows[0] if rows else 0, "seconds": seconds}
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -166,21 +186,25 @@ def main() -> None:
             duck = run_child("etl", work / "b", f"duckdb:///{work / 'w.duckdb'}", 0)
         with console.status("(d) PostgreSQL's COPY floor"):
             floor = run_child("floor", work / "b", pg.create_database("floor"))
+        with console.status("(e) PostgreSQL's ceiling: the lines into one text column"):
+            ceiling = run_child("ceiling", work / "b", pg.create_database("ceiling"))
         with console.status("peak memory at 10 B"):
             big = run_child("etl", work / "10b", pg.create_database("etl_10b"), 0)
 
-        assert base["rows"] == total and floor["rows"] == total, (base, floor)
+        assert base["rows"] == total and floor["rows"] == total and ceiling["rows"] == total, (base, floor, ceiling)
         for run, n in ((etl, total), (duck, total), (big, grown)):
             assert run["first"]["loaded"] == n and run["first"]["ok"], run
         assert etl["again"]["loaded"] == 0 and etl["again"]["duplicates"] == total, etl
-        report(console, Table, total, base, etl, duck, floor, big)
+        report(console, Table, total, base, etl, duck, [floor, ceiling], big)
     finally:
         if pg is not None:
             pg.destroy()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def report(console: Any, table_cls: Any, total: int, base: dict, etl: dict, duck: dict, floor: dict, big: dict) -> None:
+def report(
+    console: Any, table_cls: Any, total: int, base: dict, etl: dict, duck: dict, bounds: list, big: dict
+) -> None:
     base_rate = total / base["seconds"]
     table = table_cls(title=f"Event logs -> warehouse, {total:,} events (one run, ratios matter)")
     for col in ("pipeline", "seconds", "events/s", "vs (a)", "peak RSS MB"):
@@ -195,9 +219,10 @@ def report(console: Any, table_cls: Any, total: int, base: dict, etl: dict, duck
         rate = total / run[key]["seconds"]
         table.add_row(label, f"{run[key]['seconds']:.1f}", f"{rate:,.0f}", f"{rate / base_rate:.1f}x",
                       f"{run['peak_mb']:.0f}" if key == "first" else "-")  # fmt: skip
-    rate = total / floor["seconds"]
-    table.add_row("(d) COPY of the shaped rows into the same tables", f"{floor['seconds']:.1f}", f"{rate:,.0f}",
-                  f"{rate / base_rate:.1f}x", "-")  # fmt: skip
+    labels = ("(d) COPY of the shaped rows into the same tables", "(e) COPY of the lines into one column")
+    for label, bound in zip(labels, bounds, strict=True):
+        rate = total / bound["seconds"]
+        table.add_row(label, f"{bound['seconds']:.1f}", f"{rate:,.0f}", f"{rate / base_rate:.1f}x", "-")
     console.print(table)
     grown = big["first"]["loaded"]
     console.print(
@@ -209,7 +234,7 @@ def report(console: Any, table_cls: Any, total: int, base: dict, etl: dict, duck
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         kind, args = sys.argv[2], sys.argv[3:]
-        children = {"baseline": child_baseline, "etl": child_etl, "floor": child_floor}
+        children = {"baseline": child_baseline, "etl": child_etl, "floor": child_floor, "ceiling": child_ceiling}
         result = children[kind](*args)
         print(json.dumps(result))
     else:

@@ -186,7 +186,7 @@ def report(console: Console, backend: str, runs: dict[int, dict[str, Any]]) -> N
     for n in (small, large):
         r = runs[n]
         console.print(f"  {n:,} events: {r['rows']:,} rows generated, {r['rollup_rows']:,} rollup rows; "
-                      f"migrations 14-15 (fill the rollups, swap indexes) {r['upgrade']:.0f} s")  # fmt: skip
+                      f"migrations 14-16 (rollups, indexes, outflow prices) {r['upgrade']:.0f} s")  # fmt: skip
     console.print(f"  data grew {growth:.0f}x; goal: the views over the rollups under 2x")
 
 

@@ -41,6 +41,11 @@ class Connection(ABC):
         """Create temporary table `name` holding `frame` (inside a transaction; it goes with it)."""
 
     @abstractmethod
+    def append_frame(self, table: str, frame: pl.DataFrame) -> None:
+        """Append `frame`'s rows to `table` (its columns by name), with no stage in between: for rows the
+        caller knows are not there yet (a key already there fails the statement)."""
+
+    @abstractmethod
     def fetch_frame(self, sql: str, params: Params = None) -> pl.DataFrame:
         """The result of a query as a Polars frame."""
 

@@ -51,6 +51,15 @@ class DuckDBConnection(Connection):
         finally:
             self._raw.unregister(source)
 
+    def append_frame(self, table: str, frame: pl.DataFrame) -> None:
+        source = f"_airdrops_source_{table}"
+        names = ", ".join(quoted(c) for c in frame.columns)
+        self._raw.register(source, _ArrowStream(frame))
+        try:
+            self._raw.execute(f"INSERT INTO {quoted(table)} ({names}) SELECT {names} FROM {quoted(source)}")
+        finally:
+            self._raw.unregister(source)
+
     def fetch_frame(self, sql: str, params: Params = None) -> pl.DataFrame:
         relation = self._raw.sql(_qmarks(sql), params=list(params)) if params is not None else self._raw.sql(sql)
         if relation is None:

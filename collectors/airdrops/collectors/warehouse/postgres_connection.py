@@ -51,12 +51,19 @@ class PostgresConnection(Connection):
         self._raw.execute(f"CREATE TEMPORARY TABLE {quoted(name)} ({columns}) ON COMMIT DROP")
         if frame.is_empty():
             return
+        self._copy_csv(name, frame)
+
+    def append_frame(self, table: str, frame: pl.DataFrame) -> None:
+        if not frame.is_empty():
+            self._copy_csv(table, frame)
+
+    def _copy_csv(self, table: str, frame: pl.DataFrame) -> None:
         # Polars writes the CSV (in Rust, in one go); PostgreSQL parses it. An empty unquoted field is
         # NULL and Polars quotes an empty string, so the two stay apart; floats round-trip exactly.
         names = ", ".join(quoted(c) for c in frame.columns)
         with (
             self._raw.cursor() as cur,
-            cur.copy(f"COPY {quoted(name)} ({names}) FROM STDIN (FORMAT csv)") as copy,
+            cur.copy(f"COPY {quoted(table)} ({names}) FROM STDIN (FORMAT csv)") as copy,
         ):
             copy.write(frame.write_csv(include_header=False))
 
