@@ -389,3 +389,34 @@ def _patient_retry() -> Any:
     from airdrops.collectors.retry import Retry
 
     return Retry(attempts=20, backoff_s=0.1, max_backoff_s=0.5)
+
+
+def test_an_event_stored_outside_the_load_lock_fails_its_chunk_by_name(
+    warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New events' raw copies go in without ON CONFLICT, since the load lock says which are new: a writer
+    outside the lock storing one of them in between fails the chunk, named, and the next run loads it."""
+    from airdrops.collectors.load import events as load_events
+
+    directory = tmp_path / "events"
+    sneaked = event("price")
+    write(directory / "a-1-x-00000.jsonl", [sneaked, event("price")])
+    look = load_events._stored_and_conflicts
+
+    def meanwhile(conn: Any, batch: Any) -> Any:
+        found = look(conn, batch)
+        conn.execute(
+            "INSERT INTO events_raw (event_id, ts, type, bot_id, payload) VALUES "
+            f"(%s, CAST(%s AS timestamptz), 'price', 'bot-a', CAST(%s AS {conn.json_type}))",
+            (sneaked["event_id"], sneaked["ts"], json.dumps(sneaked)),
+        )
+        return found
+
+    monkeypatch.setattr(load_events, "_stored_and_conflicts", meanwhile)
+    with pytest.raises(EtlError, match="events_raw gained an event of this chunk while it loaded") as info:
+        run_events(warehouse.url, directory)
+    assert info.value.stage == "load"
+    assert _counts(warehouse.url)["events_raw"] == 0  # the chunk rolled back whole
+    monkeypatch.undo()
+    again = run_events(warehouse.url, directory)
+    assert again.ok and again.loaded == 2

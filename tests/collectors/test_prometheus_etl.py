@@ -275,7 +275,7 @@ def test_mutual_tls_with_ca_and_client_certificate(prometheus, tmp_path):
 
 
 def test_a_lost_insert_race_is_reloaded_with_on_conflict(prometheus, warehouse, monkeypatch):
-    from airdrops.collectors.load.metrics import is_duplicate_key
+    from airdrops.collectors.warehouse.connect import is_duplicate_key
 
     real = metrics_stream.load_batch
     raised: list[BaseException] = []

@@ -92,14 +92,24 @@ def test_rollups_equal_their_recompute_after_loads_of_every_kind(
     write(events_dir / "edges-1-b-00000.jsonl", [edges[-1], *prices, late_claim, *edges[:5], reused])
     second = run_events(warehouse.url, events_dir, config=SMALL_CHUNKS)
     assert second.ok and (second.loaded, second.duplicates, second.quarantined) == (5, 5, 1)
+    # sales of NEW loaded after all its prices: one before its newest price (priced from the history at 4),
+    # one after it (at 100); and one more old price of NEW, older than every sale's price point
+    later_sales = [
+        event("transaction", action="swap", token_in="NEW", amount_in="5", token="USDC", amount="1", ts=ts)
+        for ts in ("2025-01-02T02:00:00Z", "2025-01-06T00:00:00Z")
+    ]
+    old_price = event("price", token="NEW", price_usd="7", ts="2024-12-15T00:00:00Z")
+    write(events_dir / "edges-1-c-00000.jsonl", [*later_sales, old_price])
+    assert run_events(warehouse.url, events_dir, config=SMALL_CHUNKS).loaded == 3
 
     sizes = assert_rollups_agree(warehouse.url)
     assert all(sizes.values()), sizes  # every rollup has rows to compare
     with connect(warehouse.url) as conn:
         assert rollups.differing(conn) == []  # what `airdrops warehouse check` runs agrees
-        # the same outflows at 4, the newest price before them, loaded after them: 51 of the 100 claimed, 49 held
+        # the same outflows at 4, the newest price before them, loaded after them, and the later sales:
+        # 51 at 4 + 5 at 4 + 5 at 100 of the 100 claimed, 39 held
         sold = conn.execute("SELECT amount_sold, realized_usd, amount_held FROM airdrop_returns WHERE token = 'NEW'")
-        assert [tuple(float(v) for v in row) for row in sold] == [(51.0, 204.0, 49.0)]
+        assert [tuple(float(v) for v in row) for row in sold] == [(61.0, 724.0, 39.0)]
         # the sale loaded before its claim counts, at the price of its moment: 7 of 20 at 1.5
         late = conn.execute("SELECT amount_sold, realized_usd, amount_held FROM airdrop_returns WHERE token = 'LATE'")
         assert [tuple(float(v) for v in row) for row in late] == [(7.0, 10.5, 13.0)]
@@ -113,14 +123,14 @@ def test_rollups_equal_their_recompute_after_loads_of_every_kind(
         assert conn.execute("SELECT price_usd FROM latest_prices WHERE token = 'NEW'")[0][0] == 100
         late = conn.execute("SELECT value_usd, holdings FROM portfolio_snapshot_totals WHERE snapshot_id = 'late'")
         assert [(float(v), n) for v, n in late] == [(12.5, 2)]  # summed over both runs
-        # sold 40 at 4 (the bridge is gone): 40 of the 100 claimed realized, 60 held
+        # the bridge is gone: 45 at 4 + 5 at 100 of the 100 claimed realized, 50 held
         sold = conn.execute("SELECT amount_sold, realized_usd, amount_held FROM airdrop_returns WHERE token = 'NEW'")
-        assert [tuple(float(v) for v in row) for row in sold] == [(40.0, 160.0, 60.0)]
+        assert [tuple(float(v) for v in row) for row in sold] == [(50.0, 680.0, 50.0)]
         # a price written around the ETL: `check` names the outflows it would price, `rebuild` prices them
         conn.execute("UPDATE prices SET price_usd = 5 WHERE token = 'NEW' AND price_usd = 4")
         assert rollups.differing(conn) == ["token_outflows"]
         rollups.rebuild(conn)
-        assert float(conn.execute("SELECT realized_usd FROM airdrop_returns WHERE token = 'NEW'")[0][0]) == 200.0
+        assert float(conn.execute("SELECT realized_usd FROM airdrop_returns WHERE token = 'NEW'")[0][0]) == 725.0
 
 
 def test_two_loaders_at_once_add_each_event_once(postgres_warehouse: Warehouse, events_dir: Path) -> None:
@@ -140,6 +150,8 @@ def test_two_loaders_at_once_add_each_event_once(postgres_warehouse: Warehouse, 
         t.join()
     assert all(r.ok for r in results) and sum(r.loaded for r in results) == results[0].lines
     assert all(assert_rollups_agree(url).values())
+    with connect(url) as conn:
+        assert rollups.differing(conn) == []  # the outflows' prices too
 
 
 def test_an_upgraded_warehouse_gets_its_rollups_from_the_rows_it_holds(tmp_path: Path) -> None:
@@ -173,7 +185,7 @@ def test_upgrading_drops_the_outflows_of_tokens_never_claimed_and_prices_the_res
     with connect(warehouse.url) as conn:
         assert conn.execute("SELECT count(*) FROM token_outflows WHERE token = 'USDC'")[0][0] == 1
         before = conn.fetch_frame("SELECT * FROM airdrop_returns ORDER BY airdrop, chain")
-    assert SINCE_VERSION + 1 in migrate(warehouse.url)
+    assert migrate(warehouse.url) == [SINCE_VERSION + 1, outflow_prices.SINCE_VERSION]
     with connect(warehouse.url) as conn:
         assert rollups.differing(conn) == []
         assert conn.execute("SELECT count(*) FROM token_outflows WHERE token = 'USDC'")[0][0] == 0

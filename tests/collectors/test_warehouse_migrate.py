@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -65,6 +66,22 @@ def _schema(url: str) -> dict[str, dict[str, str]]:
     for table, column, data_type, precision, scale in rows:
         out.setdefault(table, {})[column] = _logical_type(data_type, precision, scale)
     return out
+
+
+def test_a_collector_refuses_a_warehouse_a_newer_release_migrated(warehouse: Warehouse, tmp_path: Path) -> None:
+    """As Flyway does: tables that mean more than this release writes are not written to."""
+    from airdrops.collectors.errors import EtlError
+    from airdrops.collectors.pipeline import run_events
+    from tests.collectors.cases import event, write
+
+    migrate(warehouse.url)
+    with connect(warehouse.url) as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (999, 'from_the_future', now())")
+    write(tmp_path / "events" / "a-1-x-00000.jsonl", [event("price")])
+    with pytest.raises(EtlError, match=r"has migrations newer than this collector \(999\): upgrade the collector"):
+        run_events(warehouse.url, tmp_path / "events")
+    with connect(warehouse.url) as conn:
+        assert conn.execute("SELECT count(*) FROM events_raw")[0][0] == 0
 
 
 def test_both_dialects_ship_the_same_versions() -> None:

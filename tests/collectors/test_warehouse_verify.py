@@ -64,3 +64,14 @@ def test_check_finds_rollups_that_miss_rows_written_by_hand_and_rebuild_mends_th
     assert out.returncode == 0 and "rollups agree with the events" in out.stdout
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         assert con.execute("SELECT sum(attempts) FROM claim_success_rate").fetchone() == (2,)
+
+
+def test_check_and_rebuild_on_an_older_schema_ask_for_the_migration(tmp_path: Path) -> None:
+    from airdrops.collectors.warehouse import migrate
+
+    url = f"duckdb://{tmp_path / 'w.duckdb'}"
+    migrate(url, upto=14)  # rollups without the outflows' prices
+    for command in ("check", "rebuild-rollups"):
+        out = subprocess.run([AIRDROPS, "warehouse", command, "--warehouse", url], capture_output=True, text=True)
+        assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+        assert "needs `airdrops warehouse migrate` first" in out.stderr

@@ -79,6 +79,7 @@ def check(warehouse: str = typer.Option(None, "--warehouse", envvar="WAREHOUSE_U
     url = _url(warehouse)
     with connect(url) as conn:
         tables = verify(conn)
+        _require_migrated(conn, url.redacted)
         stale = rollups.differing(conn)
     console.print(
         f"{url.redacted}: " + (f"{tables} tables read back whole" if tables else "PostgreSQL checks its own pages")
@@ -101,8 +102,18 @@ def rebuild_rollups(
 
     url = _url(warehouse)
     with connect(url) as conn:
+        _require_migrated(conn, url.redacted)
         rollups.rebuild(conn)
     console.print(f"{url.redacted}: {len(rollups.ROLLUPS)} rollups recounted")
+
+
+def _require_migrated(conn: Any, name: str) -> None:
+    """The rollups are this version's: on an older schema, say so instead of failing on a missing column."""
+    from airdrops.collectors.warehouse.migrate import pending
+
+    if pending(conn):
+        _error(f"{name} needs `airdrops warehouse migrate` first")
+        raise typer.Exit(1)
 
 
 @prices_app.command("import")

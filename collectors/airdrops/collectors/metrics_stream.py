@@ -34,12 +34,12 @@ from airdrops.collectors.extract.prometheus import (
     fetch_chunk,
     plan_chunks,
 )
-from airdrops.collectors.load.metrics import LoadResult, ensure_partitions, is_duplicate_key, load_batch
+from airdrops.collectors.load.metrics import LoadResult, ensure_partitions, load_batch
 from airdrops.collectors.retry import Retry
 from airdrops.collectors.runloop import Stream, StreamRun, WarehouseSession, one_ahead, run_stream
 from airdrops.collectors.transform.metrics import MetricsBatch, transform
 from airdrops.collectors.warehouse.bookkeeping import Check, add_reconciliation, get_watermark, set_watermark
-from airdrops.collectors.warehouse.connect import Connection
+from airdrops.collectors.warehouse.connect import Connection, is_duplicate_key
 from airdrops.collectors.warehouse.url import WarehouseURL
 
 _log = logging.getLogger("airdrops.collectors")

@@ -28,7 +28,7 @@ from airdrops.collectors.errors import EtlError
 from airdrops.collectors.retry import Retry
 from airdrops.collectors.warehouse.bookkeeping import Check, add_reconciliation, finish_run, start_run
 from airdrops.collectors.warehouse.connect import Connection, WarehouseUnavailable, connect, is_unavailable
-from airdrops.collectors.warehouse.migrate import apply as apply_migrations, pending
+from airdrops.collectors.warehouse.migrate import apply as apply_migrations, pending, unknown as unknown_migrations
 from airdrops.collectors.warehouse.url import WarehouseURL
 from airdrops.collectors.warehouse.verify import WarehouseCorrupt, verify_once
 
@@ -184,6 +184,14 @@ class WarehouseSession:
             raise EtlError("load", f"cannot open warehouse {url.redacted}: {exc}", stream=self.label) from exc
         try:
             verify_once(conn)
+            if newer := unknown_migrations(conn):
+                # its tables mean more than this release writes (migration 16: each outflow's price)
+                raise EtlError(
+                    "load",
+                    f"warehouse {url.redacted} has migrations newer than this collector ({', '.join(map(str, newer))}):"
+                    " upgrade the collector",
+                    stream=self.label,
+                )
             if self.auto_migrate:
                 apply_migrations(conn)
             elif pending(conn):

@@ -1,12 +1,12 @@
 """Load: one transformed chunk into the warehouse, in one transaction with its watermark.
 
-Each frame goes to a temporary staging table (PostgreSQL: binary COPY; DuckDB: from Arrow), then
-`INSERT ... SELECT ... ON CONFLICT (event_id) DO NOTHING`, so loading the same events again adds
-nothing. An event whose id the warehouse already holds with other content is a conflict: it is
-quarantined rather than skipped, so the stored event stays and the sums still reconcile. The events
-new to the warehouse are added to the rollups of their table (`warehouse.rollups`); loads take a
-lock so that no other load stores an event between this one's look at what is stored and its insert.
-In the same
+Loads take a lock, so that no other load stores an event between this one's look at which of its
+events `events_raw` holds and its insert. Each typed frame goes to a temporary staging table
+(PostgreSQL: COPY; DuckDB: from Arrow), then `INSERT ... SELECT ... ON CONFLICT (event_id) DO NOTHING`,
+so loading the same events again adds nothing; the events new to the warehouse go straight into
+`events_raw` (one COPY) and are added to the rollups of their table (`warehouse.rollups`). An event
+whose id the warehouse already holds with other content is a conflict: it is quarantined rather than
+skipped, so the stored event stays and the sums still reconcile. In the same
 transaction the target side of reconciliation is read back (rows and sums for the chunk's event
 ids), rejected lines are quarantined and the watermark moves; a mismatch raises `ReconciliationError`
 and the transaction rolls back, leaving the watermark where it was.
@@ -22,7 +22,7 @@ from decimal import Decimal
 import polars as pl
 
 from airdrops.collectors.config import EVENTS_STREAM
-from airdrops.collectors.errors import ReconciliationError
+from airdrops.collectors.errors import EtlError, ReconciliationError
 from airdrops.collectors.transform.events import (
     CHECKED_SUMS,
     COLUMNS,
@@ -33,7 +33,7 @@ from airdrops.collectors.transform.events import (
 )
 from airdrops.collectors.warehouse import rollups
 from airdrops.collectors.warehouse.bookkeeping import Check, add_quarantine, set_watermark
-from airdrops.collectors.warehouse.connect import Connection
+from airdrops.collectors.warehouse.connect import Connection, is_duplicate_key
 
 
 @dataclass
@@ -101,7 +101,7 @@ def _load_batch(
         # the raw copy of each new event, straight into events_raw: under the load lock, the events it holds
         # are those `stored` names (the largest rows of a load, staged and copied again they cost half its time)
         fresh = batch.raw.filter(~pl.col("event_id").is_in(list(stored))).select(RAW_COLUMNS)
-        conn.append_frame(RAW_TABLE, fresh)
+        _append_raw(conn, fresh, stream=stream, run_id=run_id)
         result.inserted[RAW_TABLE] = fresh.height
         result.quarantined = add_quarantine(conn, run_id, stream, batch.rejected)
         events_present = sum(int(v) for k, v in present.items() if k.endswith(".count"))
@@ -130,6 +130,21 @@ def _load_batch(
         if before_commit is not None:
             before_commit()
     return result
+
+
+def _append_raw(conn: Connection, fresh: pl.DataFrame, *, stream: str, run_id: str) -> None:
+    try:
+        conn.append_frame(RAW_TABLE, fresh)
+    except Exception as exc:
+        if not is_duplicate_key(exc):
+            raise
+        raise EtlError(
+            "load",
+            f"{RAW_TABLE} gained an event of this chunk while it loaded (written outside the ETL's load lock?); "
+            "the chunk was rolled back and the watermark did not move: the next run finds the event stored",
+            stream=stream,
+            run_id=run_id,
+        ) from exc
 
 
 def _stored_and_conflicts(conn: Connection, batch: Batch) -> tuple[set[str], dict[str, str]]:

@@ -6,7 +6,7 @@ watermark moved past it) they go straight in (PostgreSQL: binary COPY into `metr
 DuckDB: `INSERT ... SELECT` from Arrow); otherwise, a rerun of a window, they are staged in a
 temporary table, the rows already there counted and `ON CONFLICT (series_id, ts) DO NOTHING`
 skips them. A concurrent loader racing into the same range makes the plain insert fail on the
-primary key (`is_duplicate_key`): rerun the transaction with `conflicts=True`.
+primary key (`warehouse.connect.is_duplicate_key`): rerun the transaction with `conflicts=True`.
 
     ensure_partitions(conn, batch)             # PostgreSQL month partitions, outside the transaction
     with conn.transaction():
@@ -167,21 +167,10 @@ def pg_copy_payload(batch: MetricsBatch, rows_per_part: int = _PG_ROWS_PER_PART)
     yield _PG_TRAILER
 
 
-def is_duplicate_key(exc: BaseException) -> bool:
-    """True when a plain insert lost a race with another loader (primary key violation)."""
-    import duckdb
-    import psycopg
-
-    if isinstance(exc, psycopg.errors.UniqueViolation):
-        return True
-    return isinstance(exc, duckdb.ConstraintException) and "duplicate key" in str(exc).lower()
-
-
 __all__ = [
     "LoadResult",
     "SeriesIdCollision",
     "ensure_partitions",
-    "is_duplicate_key",
     "load_batch",
     "pg_copy_payload",
     "stage_samples",

@@ -70,6 +70,16 @@ def connect(url: str | WarehouseURL | None = None, *, retry: Retry | None = None
         raise
 
 
+def is_duplicate_key(exc: BaseException) -> bool:
+    """True when a plain insert lost a race with another loader (primary key violation)."""
+    import duckdb
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.UniqueViolation):
+        return True
+    return isinstance(exc, duckdb.ConstraintException) and "duplicate key" in str(exc).lower()
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """True for errors that mean "down or busy, try again later" rather than "wrong"."""
     import duckdb

@@ -44,21 +44,25 @@ class DuckDBConnection(Connection):
 
     def stage_frame(self, name: str, frame: pl.DataFrame) -> None:
         self._require_transaction("stage_frame")
-        source = f"_airdrops_source_{name}"
-        self._raw.register(source, _ArrowStream(frame))
-        try:
-            self._raw.execute(f"CREATE OR REPLACE TEMPORARY TABLE {quoted(name)} AS SELECT * FROM {quoted(source)}")
-        finally:
-            self._raw.unregister(source)
+        self._from_frame(name, frame, "CREATE OR REPLACE TEMPORARY TABLE {target} AS SELECT * FROM {source}")
 
     def append_frame(self, table: str, frame: pl.DataFrame) -> None:
-        source = f"_airdrops_source_{table}"
+        self._require_transaction("append_frame")
         names = ", ".join(quoted(c) for c in frame.columns)
+        self._from_frame(table, frame, f"INSERT INTO {{target}} ({names}) SELECT {names} FROM {{source}}")
+
+    def _from_frame(self, target: str, frame: pl.DataFrame, sql: str) -> None:
+        """Run `sql` with `frame` registered as {source} (an Arrow stream, not copied) and {target} quoted."""
+        source = f"_airdrops_source_{target}"
         self._raw.register(source, _ArrowStream(frame))
         try:
-            self._raw.execute(f"INSERT INTO {quoted(table)} ({names}) SELECT {names} FROM {quoted(source)}")
+            self._raw.execute(sql.format(target=quoted(target), source=quoted(source)))
         finally:
-            self._raw.unregister(source)
+            import duckdb
+
+            # after a failed statement DuckDB refuses this too (the transaction is aborted): keep the first error
+            with contextlib.suppress(duckdb.TransactionException):
+                self._raw.unregister(source)
 
     def fetch_frame(self, sql: str, params: Params = None) -> pl.DataFrame:
         relation = self._raw.sql(_qmarks(sql), params=list(params)) if params is not None else self._raw.sql(sql)

@@ -130,5 +130,11 @@ def pending(conn: Connection) -> list[Migration]:
     return [m for m in migrations(conn.dialect) if m.version not in done]
 
 
+def unknown(conn: Connection) -> list[int]:
+    """Versions applied to this warehouse that this code does not know (a newer release migrated it)."""
+    known = {m.version for m in migrations(conn.dialect)}
+    return sorted(applied(conn) - known)
+
+
 def _has_statements(sql: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in sql.splitlines())

@@ -54,6 +54,7 @@ class PostgresConnection(Connection):
         self._copy_csv(name, frame)
 
     def append_frame(self, table: str, frame: pl.DataFrame) -> None:
+        self._require_transaction("append_frame")
         if not frame.is_empty():
             self._copy_csv(table, frame)
 

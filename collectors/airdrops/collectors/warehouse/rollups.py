@@ -1,10 +1,11 @@
 """Rollups: small tables the report's views read instead of the raw event tables.
 
 Each rollup is one GROUP BY over one event table (`Rollup.source`), defined once here: the ETL adds
-the events it loads to it in the same transaction (`add_fresh`, the load's only extra work), and
-`rebuild` recomputes it from every stored row (after the migration that creates it, or after rows
-were written by hand). Both run the same `select`, so a rollup always equals its recompute, which
-`tests/collectors/test_rollups.py` checks after loads of every kind.
+the events it loads to it in the same transaction (`add_fresh`), and `rebuild` recomputes it from
+every stored row (after the migration that creates it, or after rows were written by hand). Both run
+the same `select`, so a rollup always equals its recompute, which `tests/collectors/test_rollups.py`
+checks after loads of every kind. The outflows of `token_outflows` also carry their price
+(`outflow_prices`), set by the same loads.
 
 Sums keep SQL's NULL rule (NULL only when every term is NULL) when merged. A key column that may be
 NULL in the event table is stored as '' (a primary key column cannot be NULL); the views turn ''
@@ -197,9 +198,9 @@ def add_fresh(conn: Connection, source: str, stage: str) -> None:
             "ON CONFLICT DO NOTHING",
             (*newly_claimed, *newly_claimed),
         )
-        outflow_prices.price(conn, f"token_outflows.token IN ({marks})", tuple(newly_claimed))
+        outflow_prices.price(conn, f"o.token IN ({marks})", tuple(newly_claimed))
     if source == "transactions":
-        outflow_prices.price(conn, f"token_outflows.event_id IN (SELECT event_id FROM {stage} WHERE _fresh)")
+        outflow_prices.after_outflows(conn, stage)
     elif source == "prices":
         outflow_prices.after_prices(conn, stage)
 
@@ -239,9 +240,15 @@ def differing(conn: Connection) -> list[str]:
         columns = ", ".join(rollup.columns)
         stored = f"SELECT {columns} FROM {rollup.table}"
         recomputed = f"SELECT {columns} FROM ({rollup.select(rollup.source)}) r"
-        count = conn.execute(
-            f"SELECT count(*) FROM (({stored} EXCEPT ALL {recomputed}) UNION ALL ({recomputed} EXCEPT ALL {stored})) d"
-        )[0][0]
-        if count or (rollup is OUTFLOWS and outflow_prices.differs(conn)):
+        if _differ(conn, stored, recomputed) or (
+            rollup is OUTFLOWS and _differ(conn, *outflow_prices.stored_and_recomputed(conn.dialect))
+        ):
             out.append(rollup.table)
     return out
+
+
+def _differ(conn: Connection, stored: str, recomputed: str) -> bool:
+    count = conn.execute(
+        f"SELECT count(*) FROM (({stored} EXCEPT ALL {recomputed}) UNION ALL ({recomputed} EXCEPT ALL {stored})) d"
+    )[0][0]
+    return bool(count)
