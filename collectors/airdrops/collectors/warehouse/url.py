@@ -91,11 +91,11 @@ def redact(url: str) -> str:
     match = _AUTHORITY.match(url)
     if match is not None:
         url = f"{match['scheme']}{match['user']}:***@{match['rest']}"
-    head, sep, query = url.partition("?")
+    head, sep, _ = url.partition("?")
     if not sep:
         return url
-    pairs = [pair.partition("=") for pair in query.split("&")]
-    return head + "?" + "&".join(f"{k}={'***' if _SECRET_PARAM.search(k) else v}" if eq else k for k, eq, v in pairs)
+    masked = (f"{k}={'***' if _SECRET_PARAM.search(k) else v}" if eq else k for k, eq, v in _query_pairs(url))
+    return head + "?" + "&".join(masked)
 
 
 def secrets_of(url: str) -> list[str]:
@@ -104,5 +104,10 @@ def secrets_of(url: str) -> list[str]:
     match = _AUTHORITY.match(url)
     if match is not None:
         found.append(match["password"])
-    found += [v for k, _, v in (p.partition("=") for p in url.partition("?")[2].split("&")) if _SECRET_PARAM.search(k)]
+    found += [v for k, _, v in _query_pairs(url) if _SECRET_PARAM.search(k)]
     return [s for f in found if f for s in {f, unquote(f)}]
+
+
+def _query_pairs(url: str) -> list[tuple[str, str, str]]:
+    """(key, "=" or "", value) of each `&`-separated part of `url`'s query."""
+    return [part.partition("=") for part in url.partition("?")[2].split("&")]
