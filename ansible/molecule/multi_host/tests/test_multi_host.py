@@ -43,7 +43,7 @@ def test_prometheus_scrapes_every_host(monitor):
     found = {(job, instance): health for job, instance, health, _ in monitor["targets"]}
     want = {("node", h) for h in (MONITOR, DB, BOT1, BOT2)}
     want |= {(job, h) for job in ("airdrops-bot", "airdrops-collector") for h in (BOT1, BOT2)}
-    want |= {("prometheus", MONITOR), ("alertmanager", MONITOR), ("postgres", DB), ("victoriametrics", MONITOR)}
+    want |= {("prometheus", MONITOR), ("alertmanager", MONITOR), ("postgres", DB)}
     assert found == dict.fromkeys(want, "up")
 
 
@@ -79,7 +79,7 @@ def test_remote_targets_are_scraped_over_the_network(monitor):
 
 def test_every_listener_on_the_network_takes_tls_and_basic_auth_only(monitor):
     urls = {url for *_, url in monitor["targets"]}
-    assert len(urls) == 12 and all(url.startswith("https://") for url in urls)
+    assert len(urls) == 11 and all(url.startswith("https://") for url in urls)
     assert monitor["anonymous"] == dict.fromkeys(urls, 401)
     assert monitor["wrong_password"] == dict.fromkeys(urls, 401)
     assert not [url for url, answer in monitor["plain_http"].items() if answer == 200]
