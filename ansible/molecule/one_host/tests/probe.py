@@ -21,12 +21,20 @@ def rule_query(name):
     return next((r["query"] for g in groups for r in g["rules"] if r["name"] == name), "")
 
 
-# The bot needs some seconds to deploy its contracts and the collector runs every interval.
+# The bot needs some seconds to deploy its contracts and the collector runs every interval; its first
+# metrics run may meet a Prometheus the play is restarting (retried and reported), the next one loads.
+METRIC_RUNS = "SELECT count(*) FROM etl_runs WHERE stream LIKE 'prometheus:%' AND status = 'succeeded'"
 deadline = time.monotonic() + 150
 while time.monotonic() < deadline:
     jobs = targets()
     rows = psql(*WRITER, "SELECT count(*) FROM events_raw")
-    if jobs and all(h == "up" for h in jobs.values()) and rows["out"] not in ("", "0"):
+    metric_runs = psql(*WRITER, METRIC_RUNS)
+    if (
+        jobs
+        and all(h == "up" for h in jobs.values())
+        and rows["out"] not in ("", "0")
+        and metric_runs["out"] not in ("", "0")
+    ):
         break
     time.sleep(5)
 
